@@ -1,0 +1,143 @@
+// The shapes every source is translated into (connectors, the push API and file import
+// all produce these), and the Connector interface later connectors implement.
+// The server imports this module; this module never imports the server.
+import { Type, type Static } from 'typebox';
+
+const Timestamp = (description: string) =>
+  Type.String({ format: 'date-time', description: `${description} ISO 8601 with a zone (Z or ±hh:mm).` });
+const OptionalTimestamp = (description: string) => Type.Optional(Type.Union([Timestamp(description), Type.Null()]));
+const OptionalText = (description: string, extra: Record<string, unknown> = {}) =>
+  Type.Optional(Type.Union([Type.String({ minLength: 1, description, ...extra }), Type.Null()]));
+const Sha = (description: string) => Type.String({ pattern: '^[0-9a-fA-F]{7,64}$', description });
+const Id = (description: string) => Type.String({ minLength: 1, maxLength: 500, description });
+
+export const DEPLOYMENT_STATUSES = ['success', 'failure', 'error', 'cancelled', 'in_progress', 'queued', 'skipped'] as const;
+
+export const DeploymentRecord = Type.Object(
+  {
+    source: Id('Tool that reported the deployment (e.g. github, argo, jenkins).'),
+    external_id: Id("The deployment's id in that tool; (source, external_id) is the upsert key."),
+    service: Id('Service id from bellwether.yaml.'),
+    environment: Type.String({ minLength: 1, maxLength: 200, description: "Environment name; matched against the service's production rule." }),
+    status: Type.Union(DEPLOYMENT_STATUSES.map((status) => Type.Literal(status)), { description: 'Final (or current) status.' }),
+    finished_at: Timestamp('When the deployment finished.'),
+    started_at: OptionalTimestamp('When the deployment started.'),
+    commit_sha: Type.Optional(Type.Union([Sha('Commit that was deployed.'), Type.Null()])),
+    ref: OptionalText('Branch or tag deployed; used by the hotfix rule of rework rate.'),
+    labels: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100, description: 'Free labels; used by the hotfix rule.' })),
+    url: OptionalText('Link to the deployment in its tool.', { format: 'uri' }),
+  },
+  { $id: 'DeploymentRecord', title: 'Deployment', additionalProperties: true },
+);
+export type DeploymentRecord = Static<typeof DeploymentRecord>;
+
+export const CommitRecord = Type.Object(
+  {
+    repository: Id('Repository, e.g. acme/payments-api; must belong to a configured service.'),
+    sha: Sha('Full commit sha.'),
+    parents: Type.Array(Sha('Parent sha.'), { maxItems: 64, description: 'Parent shas (empty for a root commit).' }),
+    authored_at: Timestamp('Author date; lead time starts here.'),
+    committed_at: Timestamp('Committer date.'),
+    source: Type.Optional(Id('Where the commit came from (default: api).')),
+    author: OptionalText('Author name; shown only inside drill-down lists.'),
+    message: Type.Optional(Type.Union([Type.String({ maxLength: 100000 }), Type.Null()])),
+  },
+  { $id: 'CommitRecord', title: 'Commit', additionalProperties: true },
+);
+export type CommitRecord = Static<typeof CommitRecord>;
+
+export const PullRequestRecord = Type.Object(
+  {
+    repository: Id('Repository, e.g. acme/payments-api; must belong to a configured service.'),
+    number: Type.Integer({ minimum: 1, description: 'Pull request number; (repository, number) is the upsert key.' }),
+    opened_at: Timestamp('When the pull request was opened.'),
+    merged_at: OptionalTimestamp('When it was merged (absent or null while open).'),
+    merge_commit_sha: Type.Optional(Type.Union([Sha('Commit the merge produced.'), Type.Null()])),
+    first_review_at: OptionalTimestamp('First review by someone other than the author.'),
+    commit_shas: Type.Optional(Type.Array(Sha('Commit sha.'), { maxItems: 10000 })),
+    source: Type.Optional(Id('Where the pull request came from (default: api).')),
+    title: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+    author: OptionalText('Author; shown only inside drill-down lists.'),
+    url: OptionalText('Link to the pull request.', { format: 'uri' }),
+  },
+  { $id: 'PullRequestRecord', title: 'Pull request', additionalProperties: true },
+);
+export type PullRequestRecord = Static<typeof PullRequestRecord>;
+
+export const IncidentRecord = Type.Object(
+  {
+    source: Id('Tool that reported the incident (pagerduty, opsgenie, …).'),
+    external_id: Id("The incident's id in that tool; (source, external_id) is the upsert key."),
+    service: Id('Service id from bellwether.yaml.'),
+    severity: Type.String({
+      pattern: '^([Ss][Ee][Vv][1-5]|[Pp][1-5]|[1-5])$',
+      description: 'sev1..sev5 (P1..P5 and 1..5 are accepted and normalised; sev1 is the most severe).',
+    }),
+    title: Type.String({ minLength: 1, maxLength: 2000 }),
+    created_at: Timestamp('When the incident was opened.'),
+    started_at: OptionalTimestamp('When impact started, if the tool knows (time to restore starts here when given).'),
+    acknowledged_at: OptionalTimestamp('First acknowledgement.'),
+    resolved_at: OptionalTimestamp('When service was restored.'),
+    deployment_external_id: OptionalText('external_id of the deployment that caused it (explicit link).'),
+    cause_commit_sha: Type.Optional(Type.Union([Sha('Commit that caused it; links to the deployment that shipped it.'), Type.Null()])),
+    resolved_by_deployment_external_id: OptionalText('external_id of the deployment that fixed it (counts as rework).'),
+    root_cause_key: OptionalText('Stable key of the root cause, for recurrence.'),
+    url: OptionalText('Link to the incident.', { format: 'uri' }),
+  },
+  { $id: 'IncidentRecord', title: 'Incident', additionalProperties: true },
+);
+export type IncidentRecord = Static<typeof IncidentRecord>;
+
+export const RECORD_KINDS = ['deployment', 'commit', 'pull_request', 'incident'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+export const recordSchemas = {
+  deployment: DeploymentRecord,
+  commit: CommitRecord,
+  pull_request: PullRequestRecord,
+  incident: IncidentRecord,
+} as const;
+
+/** A record in the normalized form the ingest layer accepts, tagged with its kind. */
+export type NormalizedRecord =
+  | { kind: 'deployment'; record: DeploymentRecord }
+  | { kind: 'commit'; record: CommitRecord }
+  | { kind: 'pull_request'; record: PullRequestRecord }
+  | { kind: 'incident'; record: IncidentRecord };
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** A connector's unit of incremental work, e.g. one repository × one kind of record. */
+export interface StreamKey {
+  connector: string;
+  stream: string;
+}
+
+/** Records plus the cursor that becomes valid once they are stored (one transaction). */
+export interface Batch<C> {
+  records: NormalizedRecord[];
+  cursor: C;
+}
+
+export interface SyncContext {
+  now: Date;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/**
+ * One source (GitHub, PagerDuty, …). Translates, never computes, never touches the DB:
+ * it yields batches in source order and the ingest layer stores each batch with its cursor.
+ */
+export interface Connector<C extends JsonValue = JsonValue, S = unknown> {
+  /** Stored as `source` on the records it produces. */
+  readonly id: string;
+  streams(config: S): StreamKey[];
+  pull(stream: StreamKey, cursor: C | undefined, ctx: SyncContext): AsyncIterable<Batch<C>>;
+}

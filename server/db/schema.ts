@@ -1,0 +1,202 @@
+// Table interfaces mirroring migrations/ exactly (snake_case, as in SQL). Timestamps are
+// written as Date or ISO strings and read back as Date; `date` columns are always read
+// through `::text` casts because drivers disagree on them.
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type DateText = ColumnType<string, string, string>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+type WriteTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  time_zone: string | null;
+}
+export interface TeamParentsTable {
+  team_id: string;
+  parent_id: string | null;
+  valid_from: Timestamp;
+  valid_to: Timestamp;
+}
+export interface ServicesTable {
+  id: string;
+  name: string;
+  production_environment: string;
+}
+export interface ServiceOwnersTable {
+  service_id: string;
+  team_id: string;
+  valid_from: Timestamp;
+  valid_to: Timestamp;
+}
+export interface ServiceRepositoriesTable {
+  service_id: string;
+  repository: string;
+}
+export interface ScopeMembersTable {
+  scope_type: 'org' | 'team' | 'service';
+  scope_id: string;
+  service_id: string;
+  valid_from: Timestamp;
+  valid_to: Timestamp;
+}
+export interface OrgSettingsTable {
+  key: string;
+  value: Json;
+  updated_at: WriteTimestamp;
+}
+
+export interface DeploymentsTable {
+  id: Generated<number>;
+  source: string;
+  external_id: string;
+  service_id: string;
+  environment: string;
+  status: string;
+  started_at: NullableTimestamp;
+  finished_at: Timestamp;
+  commit_sha: string | null;
+  ref: string | null;
+  labels: ColumnType<string[], string[] | undefined, string[]>;
+  url: string | null;
+  is_production: boolean;
+  payload: Json;
+  ingested_at: WriteTimestamp;
+  updated_at: WriteTimestamp;
+}
+export interface CommitsTable {
+  id: Generated<number>;
+  source: string;
+  repository: string;
+  sha: string;
+  parents: string[];
+  authored_at: Timestamp;
+  committed_at: Timestamp;
+  author: string | null;
+  message: string | null;
+  payload: Json;
+  ingested_at: WriteTimestamp;
+  updated_at: WriteTimestamp;
+}
+export interface PullRequestsTable {
+  id: Generated<number>;
+  source: string;
+  repository: string;
+  number: number;
+  title: string | null;
+  author: string | null;
+  opened_at: Timestamp;
+  first_review_at: NullableTimestamp;
+  merged_at: NullableTimestamp;
+  merge_commit_sha: string | null;
+  commit_shas: ColumnType<string[], string[] | undefined, string[]>;
+  url: string | null;
+  payload: Json;
+  ingested_at: WriteTimestamp;
+  updated_at: WriteTimestamp;
+}
+export interface IncidentsTable {
+  id: Generated<number>;
+  source: string;
+  external_id: string;
+  service_id: string;
+  severity: string;
+  title: string;
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  acknowledged_at: NullableTimestamp;
+  resolved_at: NullableTimestamp;
+  deployment_external_id: string | null;
+  cause_commit_sha: string | null;
+  resolved_by_deployment_external_id: string | null;
+  root_cause_key: string | null;
+  url: string | null;
+  payload: Json;
+  ingested_at: WriteTimestamp;
+  updated_at: WriteTimestamp;
+}
+
+export type FailureReason = 'incident_link' | 'rollback' | 'implicit_incident';
+export type ReworkReason = 'incident_fix_link' | 'resolved_incident' | 'hotfix_rule';
+export type ShippedBasis = 'graph' | 'pull_request' | 'deploy_commit' | 'unknown';
+
+export interface DeploymentFactsTable {
+  deployment_id: number;
+  service_id: string;
+  finished_at: Timestamp;
+  previous_deployment_id: number | null;
+  shipped_basis: ShippedBasis;
+  change_count: number;
+  is_failed: boolean;
+  failure_reason: FailureReason | null;
+  failure_incident_ids: ColumnType<number[], number[] | undefined, number[]>;
+  rolled_back_by_deployment_id: number | null;
+  recovered_at: NullableTimestamp;
+  is_rework: boolean;
+  rework_reason: ReworkReason | null;
+  rework_incident_id: number | null;
+}
+export interface DeploymentChangesTable {
+  deployment_id: number;
+  service_id: string;
+  repository: string;
+  sha: string;
+  authored_at: Timestamp;
+  deployed_at: Timestamp;
+  lead_time_seconds: number;
+  pull_request_number: number | null;
+}
+
+export interface KpiValuesTable {
+  kpi_key: string;
+  scope_type: 'org' | 'team' | 'service';
+  scope_id: string;
+  period_type: 'week' | 'month' | 'quarter';
+  period_start: DateText;
+  value: number | null;
+  n: number;
+  details: Json<Record<string, unknown>>;
+  computed_at: Timestamp;
+}
+export interface DirtyPeriodsTable {
+  service_id: string;
+  period_type: 'week' | 'month' | 'quarter';
+  period_start: DateText;
+}
+export interface JobRunsTable {
+  id: Generated<number>;
+  job: string;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  cells_recomputed: number | null;
+  error: string | null;
+}
+
+export interface Database {
+  teams: TeamsTable;
+  team_parents: TeamParentsTable;
+  services: ServicesTable;
+  service_owners: ServiceOwnersTable;
+  service_repositories: ServiceRepositoriesTable;
+  scope_members: ScopeMembersTable;
+  org_settings: OrgSettingsTable;
+  deployments: DeploymentsTable;
+  commits: CommitsTable;
+  pull_requests: PullRequestsTable;
+  incidents: IncidentsTable;
+  deployment_facts: DeploymentFactsTable;
+  deployment_changes: DeploymentChangesTable;
+  kpi_values: KpiValuesTable;
+  dirty_periods: DirtyPeriodsTable;
+  job_runs: JobRunsTable;
+}
+
+export type DeploymentRow = Selectable<DeploymentsTable>;
+export type IncidentRow = Selectable<IncidentsTable>;
+export type CommitRow = Selectable<CommitsTable>;
+export type PullRequestRow = Selectable<PullRequestsTable>;
+export type NewDeploymentFacts = Insertable<DeploymentFactsTable>;
+export type NewDeploymentChange = Insertable<DeploymentChangesTable>;

@@ -1,0 +1,43 @@
+// Marks the (service, period) cells whose inputs changed, so `compute` recomputes only
+// those (issue #3, Incremental). Buckets are computed in SQL in the org time zone, the
+// same expression the KPI queries use.
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+type Trx = Transaction<Database>;
+
+export interface Anchor {
+  serviceId: string;
+  at: Date;
+}
+
+export async function markAnchorsDirty(trx: Trx, anchors: Anchor[], timeZone: string): Promise<void> {
+  const unique = new Map<string, Anchor>();
+  for (const anchor of anchors) unique.set(`${anchor.serviceId}|${anchor.at.toISOString()}`, anchor);
+  const list = [...unique.values()];
+  for (let i = 0; i < list.length; i += 5000) {
+    const chunk = list.slice(i, i + 5000);
+    await sql`
+      insert into dirty_periods (service_id, period_type, period_start)
+      select distinct a.service_id, p.period_type, date_trunc(p.period_type, timezone(${timeZone}, a.at))::date
+      from unnest(${chunk.map((a) => a.serviceId)}::text[], ${chunk.map((a) => a.at.toISOString())}::timestamptz[]) as a(service_id, at)
+      cross join (values ('week'), ('month'), ('quarter')) as p(period_type)
+      on conflict do nothing`.execute(trx);
+  }
+}
+
+/** Every cell a service has records in (used when its ownership or history changes). */
+export async function markServicesDirty(trx: Trx, serviceIds: string[], timeZone: string): Promise<void> {
+  if (!serviceIds.length) return;
+  await sql`
+    insert into dirty_periods (service_id, period_type, period_start)
+    select distinct a.service_id, p.period_type, date_trunc(p.period_type, timezone(${timeZone}, a.at))::date
+    from (
+      select service_id, finished_at as at from deployments where service_id = any(${serviceIds}::text[])
+      union select service_id, created_at from incidents where service_id = any(${serviceIds}::text[])
+      union select service_id, resolved_at from incidents where service_id = any(${serviceIds}::text[]) and resolved_at is not null
+      union select service_id, recovered_at from deployment_facts where service_id = any(${serviceIds}::text[]) and recovered_at is not null
+    ) as a
+    cross join (values ('week'), ('month'), ('quarter')) as p(period_type)
+    on conflict do nothing`.execute(trx);
+}

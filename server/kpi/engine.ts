@@ -1,0 +1,117 @@
+// The KPI engine: turns dirty (service, period) marks into recomputed kpi_values cells,
+// or recomputes everything. One transaction per run under an advisory lock, so replicas
+// never compute the same cells at once and readers never see half a run.
+import { sql, type Transaction } from 'kysely';
+import type { OrgConfig } from '../config.js';
+import type { Db } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import type { AggregateRow, KpiDefinition } from './definition.js';
+import { PERIOD_TYPES, type PeriodType } from './keys.js';
+import { elapsedHours, periodOfLocalDate } from './periods.js';
+import type { CellFilter } from './queries/population.js';
+import { KPIS } from './registry.js';
+
+type Trx = Transaction<Database>;
+
+export interface ComputeResult {
+  /** False when another process held the lock and `wait` was off. */
+  ran: boolean;
+  cells: number;
+  mode: 'all' | 'dirty';
+}
+
+const LOCK = sql`hashtext('bellwether:compute')`;
+
+export async function computeKpis(db: Db, org: OrgConfig, options: { all?: boolean; now: Date; wait?: boolean }): Promise<ComputeResult> {
+  const mode = options.all ? 'all' : 'dirty';
+  return db.transaction().execute(async (trx) => {
+    if (options.wait ?? true) {
+      await sql`select pg_advisory_xact_lock(${LOCK})`.execute(trx);
+    } else {
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${LOCK}) as locked`.execute(trx);
+      if (!rows[0]?.locked) return { ran: false, cells: 0, mode };
+    }
+    const cells = mode === 'all' ? await computeAll(trx, org, options.now) : await computeDirty(trx, org, options.now);
+    return { ran: true, cells, mode };
+  });
+}
+
+async function computeAll(trx: Trx, org: OrgConfig, now: Date): Promise<number> {
+  await trx.deleteFrom('dirty_periods').execute();
+  await trx.deleteFrom('kpi_values').execute();
+  let cells = 0;
+  for (const periodType of PERIOD_TYPES) {
+    for (const kpi of KPIS) {
+      cells += await computeInto(trx, kpi, { mode: 'all', periodType, timeZone: org.timeZone }, now);
+    }
+  }
+  return cells;
+}
+
+async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number> {
+  const dirty = await trx.deleteFrom('dirty_periods').returning(['service_id', 'period_type', sql<string>`period_start::text`.as('period_start')]).execute();
+  if (!dirty.length) return 0;
+  await sql`create temp table compute_cells (period_type text not null, scope_type text not null, scope_id text not null,
+    period_start date not null, primary key (period_type, scope_type, scope_id, period_start)) on commit drop`.execute(trx);
+  // A dirty service period dirties the same period of every scope the service counted for
+  // at any time during it (ownership can change mid-period).
+  for (let i = 0; i < dirty.length; i += 5000) {
+    const chunk = dirty.slice(i, i + 5000);
+    await sql`
+      insert into compute_cells (period_type, scope_type, scope_id, period_start)
+      select distinct d.period_type, sm.scope_type, sm.scope_id, d.period_start
+      from unnest(${chunk.map((d) => d.service_id)}::text[], ${chunk.map((d) => d.period_type)}::text[], ${chunk.map((d) => d.period_start)}::date[])
+        as d(service_id, period_type, period_start)
+      join scope_members sm on sm.service_id = d.service_id
+        and sm.valid_from < timezone(${org.timeZone}, (d.period_start + (case d.period_type when 'week' then interval '7 days'
+          when 'month' then interval '1 month' else interval '3 months' end))::timestamp)
+        and sm.valid_to > timezone(${org.timeZone}, d.period_start::timestamp)
+      on conflict do nothing`.execute(trx);
+  }
+  let cells = 0;
+  for (const periodType of PERIOD_TYPES) {
+    const starts = [...new Set(dirty.filter((d) => d.period_type === periodType).map((d) => d.period_start))].sort();
+    if (!starts.length) continue;
+    const from = periodOfLocalDate(periodType, starts[0]!, org.timeZone).startAt;
+    const to = periodOfLocalDate(periodType, starts[starts.length - 1]!, org.timeZone).endAt;
+    await sql`delete from kpi_values k using compute_cells cc where cc.period_type = ${periodType} and k.period_type = cc.period_type
+      and k.scope_type = cc.scope_type and k.scope_id = cc.scope_id and k.period_start = cc.period_start`.execute(trx);
+    for (const kpi of KPIS) {
+      cells += await computeInto(trx, kpi, { mode: 'compute_cells', periodType, timeZone: org.timeZone, from, to }, now);
+    }
+  }
+  return cells;
+}
+
+/** Aggregates one KPI over the filter's population, grouped by cell. */
+export async function aggregateKpi(db: Db | Trx, kpi: KpiDefinition, filter: CellFilter): Promise<AggregateRow[]> {
+  const { rows } = await sql<AggregateRow>`
+    with population as (${kpi.population(filter)})
+    select scope_type, scope_id, period_start::text as period_start, ${kpi.aggregates}
+    from population
+    group by scope_type, scope_id, period_start`.execute(db);
+  return rows;
+}
+
+async function computeInto(trx: Trx, kpi: KpiDefinition, filter: CellFilter, now: Date): Promise<number> {
+  const rows = await aggregateKpi(trx, kpi, filter);
+  const values = rows.map((row) => {
+    const period = periodOfLocalDate(filter.periodType, row.period_start, filter.timeZone);
+    const { value, n, details } = kpi.toValue(row, elapsedHours(period, now));
+    return {
+      kpi_key: kpi.key,
+      scope_type: row.scope_type,
+      scope_id: row.scope_id,
+      period_type: filter.periodType,
+      period_start: row.period_start,
+      value,
+      n,
+      details: JSON.stringify(details),
+      computed_at: now,
+    };
+  });
+  for (let i = 0; i < values.length; i += 1000) {
+    await trx.insertInto('kpi_values').values(values.slice(i, i + 1000)).execute();
+  }
+  return values.length;
+}

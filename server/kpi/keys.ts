@@ -1,0 +1,16 @@
+// Stable KPI keys (snake_case forms of the KPIS.md names). Outside tools rely on them.
+export const KPI_KEYS = [
+  'deployment_frequency',
+  'lead_time_for_changes',
+  'change_failure_rate',
+  'time_to_restore',
+  'failed_deployment_recovery_time',
+  'rework_rate',
+] as const;
+export type KpiKey = (typeof KPI_KEYS)[number];
+
+export const SCOPE_TYPES = ['org', 'team', 'service'] as const;
+export type ScopeType = (typeof SCOPE_TYPES)[number];
+
+export const PERIOD_TYPES = ['week', 'month', 'quarter'] as const;
+export type PeriodType = (typeof PERIOD_TYPES)[number];

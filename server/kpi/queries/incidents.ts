@@ -1,0 +1,74 @@
+// Incident-based DORA keys. Time to restore: incident resolved − created (or started),
+// anchored on resolution. Failed deployment recovery time (DORA 2023): failed production
+// deployment finished → its incidents resolved, anchored on that recovery (KPIS.md).
+import { sql } from 'kysely';
+import type { KpiDefinition } from '../definition.js';
+import { bucket, cellCondition, percentile, scopeJoin, type CellFilter } from './population.js';
+
+const resolvedAnchor = sql`i.resolved_at`;
+
+export function resolvedIncidents(filter: CellFilter) {
+  return sql`
+    select sm.scope_type, sm.scope_id, ${bucket(filter, resolvedAnchor)} as period_start,
+      i.id as incident_id, i.source, i.external_id, i.service_id, i.severity, i.title, i.url,
+      i.created_at, i.started_at, i.acknowledged_at, i.resolved_at,
+      (extract(epoch from i.resolved_at - coalesce(i.started_at, i.created_at)) / 60.0)::float8 as duration_minutes,
+      i.deployment_external_id, i.root_cause_key
+    from incidents i
+    ${scopeJoin(sql`i.service_id`, resolvedAnchor)}
+    where i.resolved_at is not null and ${cellCondition(filter, resolvedAnchor)}`;
+}
+
+const severe = sql`severity in ('sev1', 'sev2')`;
+
+export const timeToRestore: KpiDefinition = {
+  key: 'time_to_restore',
+  name: 'Time to restore (MTTR)',
+  unit: 'minutes',
+  direction: 'lower_is_better',
+  defaultTarget: 60,
+  minimumSample: 5,
+  recordKind: 'incident',
+  description: 'Median of incident resolved − created (or started) over incidents resolved in the period; sev1–2 reported alongside.',
+  population: resolvedIncidents,
+  aggregates: sql`count(*)::int as n, ${percentile(0.5, sql`duration_minutes`)} as p50, ${percentile(0.9, sql`duration_minutes`)} as p90,
+    (count(*) filter (where ${severe}))::int as severe_n, ${percentile(0.5, sql`duration_minutes`, severe)} as severe_p50`,
+  toValue: (row) => ({
+    value: row.p50 as number | null,
+    n: row.n,
+    details: { p50: row.p50, p90: row.p90, sev1_2: { n: row.severe_n, p50: row.severe_p50 } },
+  }),
+  explainOrder: sql`p.duration_minutes desc, p.incident_id`,
+};
+
+const recoveredAnchor = sql`f.recovered_at`;
+
+export function recoveredFailedDeployments(filter: CellFilter) {
+  return sql`
+    select sm.scope_type, sm.scope_id, ${bucket(filter, recoveredAnchor)} as period_start,
+      d.id as deployment_id, d.source, d.external_id, d.service_id, d.url, d.commit_sha,
+      f.finished_at, f.recovered_at, f.failure_reason, f.failure_incident_ids,
+      (extract(epoch from f.recovered_at - f.finished_at) / 60.0)::float8 as duration_minutes
+    from deployment_facts f
+    join deployments d on d.id = f.deployment_id
+    ${scopeJoin(sql`f.service_id`, recoveredAnchor)}
+    where f.is_failed and f.recovered_at is not null and ${cellCondition(filter, recoveredAnchor)}`;
+}
+
+export const failedDeploymentRecoveryTime: KpiDefinition = {
+  key: 'failed_deployment_recovery_time',
+  name: 'Failed deployment recovery time',
+  unit: 'minutes',
+  direction: 'lower_is_better',
+  defaultTarget: 60,
+  minimumSample: 5,
+  recordKind: 'failed_deployment',
+  description: 'Median of (incident resolved − failed deployment finished) for failed production deployments with incidents, anchored on resolution.',
+  population: recoveredFailedDeployments,
+  aggregates: sql`count(*)::int as n, ${percentile(0.5, sql`duration_minutes`)} as p50, ${percentile(0.9, sql`duration_minutes`)} as p90`,
+  toValue: (row) => ({ value: row.p50 as number | null, n: row.n, details: { p50: row.p50, p90: row.p90 } }),
+  explainColumns: sql`(select coalesce(json_agg(json_build_object('id', i.id, 'source', i.source, 'external_id', i.external_id,
+     'title', i.title, 'severity', i.severity, 'created_at', i.created_at, 'resolved_at', i.resolved_at, 'url', i.url) order by i.created_at), '[]'::json)
+   from incidents i where i.id = any(p.failure_incident_ids)) as incidents`,
+  explainOrder: sql`p.duration_minutes desc, p.deployment_id`,
+};

@@ -1,0 +1,44 @@
+// Shared SQL for KPI populations: the anchor time bucketed into the org's periods and the
+// scope join through scope_members (ownership at the record's anchor time). Every KPI's
+// aggregate and explain are built on one population query, so they cannot disagree.
+import { sql, type RawBuilder } from 'kysely';
+import type { PeriodType, ScopeType } from '../keys.js';
+
+/** Which cells a population covers. */
+export type CellFilter =
+  | { mode: 'all'; periodType: PeriodType; timeZone: string }
+  /** The cells listed in the `compute_cells` temp table, anchors within [from, to). */
+  | { mode: 'compute_cells'; periodType: PeriodType; timeZone: string; from: Date; to: Date }
+  /** One cell (explain and tests). */
+  | { mode: 'cell'; periodType: PeriodType; timeZone: string; scopeType: ScopeType; scopeId: string; periodStart: string; from: Date; to: Date };
+
+export function bucket(filter: CellFilter, anchor: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`date_trunc(${filter.periodType}, timezone(${filter.timeZone}, ${anchor}))::date`;
+}
+
+/** Joins the records (by their service column) to every scope they count for at `anchor`. */
+export function scopeJoin(serviceColumn: RawBuilder<unknown>, anchor: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`join scope_members sm on sm.service_id = ${serviceColumn} and ${anchor} >= sm.valid_from and ${anchor} < sm.valid_to`;
+}
+
+/** The WHERE condition selecting the filter's cells. */
+export function cellCondition(filter: CellFilter, anchor: RawBuilder<unknown>): RawBuilder<unknown> {
+  switch (filter.mode) {
+    case 'all':
+      return sql`${anchor} is not null`;
+    case 'compute_cells':
+      return sql`${anchor} >= ${filter.from.toISOString()}::timestamptz and ${anchor} < ${filter.to.toISOString()}::timestamptz
+        and exists (select 1 from compute_cells cc where cc.period_type = ${filter.periodType} and cc.scope_type = sm.scope_type
+          and cc.scope_id = sm.scope_id and cc.period_start = ${bucket(filter, anchor)})`;
+    case 'cell':
+      return sql`sm.scope_type = ${filter.scopeType} and sm.scope_id = ${filter.scopeId}
+        and ${anchor} >= ${filter.from.toISOString()}::timestamptz and ${anchor} < ${filter.to.toISOString()}::timestamptz
+        and ${bucket(filter, anchor)} = ${filter.periodStart}::date`;
+  }
+}
+
+/** Exact percentile over the population (percentile_cont, cast so pg and PGlite return numbers). */
+export function percentile(fraction: number, expression: RawBuilder<unknown>, where?: RawBuilder<unknown>): RawBuilder<number | null> {
+  const filter = where ? sql` filter (where ${where})` : sql``;
+  return sql<number | null>`(percentile_cont(${sql.lit(fraction)}) within group (order by ${expression})${filter})::float8`;
+}

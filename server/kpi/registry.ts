@@ -1,0 +1,21 @@
+// The KPI registry (DESIGN.md): every KPI the engine computes, in scorecard order.
+import type { KpiDefinition } from './definition.js';
+import { changeFailureRate, deploymentFrequency, reworkRate } from './queries/deployments.js';
+import { failedDeploymentRecoveryTime, timeToRestore } from './queries/incidents.js';
+import { leadTimeForChanges } from './queries/lead-time.js';
+import type { KpiKey } from './keys.js';
+
+export const KPIS: readonly KpiDefinition[] = [
+  deploymentFrequency,
+  leadTimeForChanges,
+  changeFailureRate,
+  timeToRestore,
+  failedDeploymentRecoveryTime,
+  reworkRate,
+];
+
+const byKey = new Map(KPIS.map((kpi) => [kpi.key, kpi]));
+
+export function kpiDefinition(key: string): KpiDefinition | undefined {
+  return byKey.get(key as KpiKey);
+}

@@ -1,0 +1,163 @@
+// Mirrors the organisation of bellwether.yaml into the database (teams, services, owners
+// with effective dates) and materialises scope_members: which services' records count for
+// which scope at which time. Changes that alter history mark the affected cells dirty.
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { OrgConfig } from '../config.js';
+import type { Db } from '../db/database.js';
+import { markServicesDirty } from '../ingest/dirty.js';
+import { rederiveServices } from '../ingest/rederive.js';
+
+const MIN = '-infinity';
+const MAX = 'infinity';
+
+export interface MemberInterval {
+  scopeType: 'org' | 'team' | 'service';
+  scopeId: string;
+  serviceId: string;
+  from: Date | null;
+  to: Date | null;
+}
+
+/**
+ * The closure of ownership and team nesting over time: a service's records count for its
+ * owner team and every ancestor team, each for the interval in which that chain held.
+ */
+export function scopeMembership(org: OrgConfig): MemberInterval[] {
+  const teams = new Map(org.teams.map((team) => [team.id, team]));
+  const rows: MemberInterval[] = [];
+  const climb = (serviceId: string, teamId: string, from: Date | null, to: Date | null) => {
+    rows.push({ scopeType: 'team', scopeId: teamId, serviceId, from, to });
+    for (const parent of teams.get(teamId)?.parents ?? []) {
+      if (parent.value === null) continue;
+      const start = later(from, parent.from);
+      const end = earlier(to, parent.to);
+      if (start && end && start >= end) continue;
+      climb(serviceId, parent.value, start, end);
+    }
+  };
+  for (const service of org.services) {
+    rows.push({ scopeType: 'org', scopeId: '', serviceId: service.id, from: null, to: null });
+    rows.push({ scopeType: 'service', scopeId: service.id, serviceId: service.id, from: null, to: null });
+    for (const owner of service.owners) climb(service.id, owner.value, owner.from, owner.to);
+  }
+  return rows;
+}
+
+const later = (a: Date | null, b: Date | null) => (a === null ? b : b === null ? a : a > b ? a : b);
+const earlier = (a: Date | null, b: Date | null) => (a === null ? b : b === null ? a : a < b ? a : b);
+
+/** Settings that change derived facts; when their hash changes every service is re-derived. */
+function derivationSettings(org: OrgConfig) {
+  return {
+    implicitFailureLinkage: org.implicitFailureLinkage,
+    rework: org.rework,
+    production: org.services.map((s) => [s.id, s.productionEnvironment, s.repositories]),
+  };
+}
+
+const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
+export interface SyncOrgResult {
+  changedServices: string[];
+  rederived: boolean;
+}
+
+export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('bellwether:sync-org'))`.execute(trx);
+    const before = await trx
+      .selectFrom('scope_members')
+      .select(['scope_type', 'scope_id', 'service_id', sql<string>`valid_from::text`.as('valid_from'), sql<string>`valid_to::text`.as('valid_to')])
+      .execute();
+    const settings = await trx.selectFrom('org_settings').select(['key', 'value']).execute();
+    const stored = new Map(settings.map((row) => [row.key, row.value as unknown]));
+
+    for (const team of org.teams) {
+      await trx.insertInto('teams').values({ id: team.id, name: team.name, time_zone: null })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ name: team.name })).execute();
+    }
+    for (const service of org.services) {
+      await trx.insertInto('services').values({ id: service.id, name: service.name, production_environment: service.productionEnvironment })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ name: service.name, production_environment: service.productionEnvironment })).execute();
+    }
+    await trx.deleteFrom('team_parents').execute();
+    await trx.deleteFrom('service_owners').execute();
+    await trx.deleteFrom('service_repositories').execute();
+    await trx.deleteFrom('scope_members').execute();
+    const parentRows = org.teams.flatMap((team) =>
+      team.parents.map((p) => ({ team_id: team.id, parent_id: p.value, valid_from: p.from ?? MIN, valid_to: p.to ?? MAX })),
+    );
+    if (parentRows.length) await trx.insertInto('team_parents').values(parentRows).execute();
+    const ownerRows = org.services.flatMap((service) =>
+      service.owners.map((o) => ({ service_id: service.id, team_id: o.value, valid_from: o.from ?? MIN, valid_to: o.to ?? MAX })),
+    );
+    if (ownerRows.length) await trx.insertInto('service_owners').values(ownerRows).execute();
+    const repositoryRows = org.services.flatMap((service) => service.repositories.map((repository) => ({ service_id: service.id, repository })));
+    if (repositoryRows.length) await trx.insertInto('service_repositories').values(repositoryRows).execute();
+    // Services that left the configuration keep their records; they still count for the org.
+    const known = new Set(org.services.map((s) => s.id));
+    const orphans = (await trx.selectFrom('services').select('id').execute()).filter((s) => !known.has(s.id));
+    const members = [
+      ...scopeMembership(org),
+      ...orphans.flatMap((s) => [
+        { scopeType: 'org' as const, scopeId: '', serviceId: s.id, from: null, to: null },
+        { scopeType: 'service' as const, scopeId: s.id, serviceId: s.id, from: null, to: null },
+      ]),
+    ];
+    for (let i = 0; i < members.length; i += 1000) {
+      await trx.insertInto('scope_members').values(
+        members.slice(i, i + 1000).map((m) => ({
+          scope_type: m.scopeType, scope_id: m.scopeId, service_id: m.serviceId, valid_from: m.from ?? MIN, valid_to: m.to ?? MAX,
+        })),
+      ).execute();
+    }
+    const after = await trx
+      .selectFrom('scope_members')
+      .select(['scope_type', 'scope_id', 'service_id', sql<string>`valid_from::text`.as('valid_from'), sql<string>`valid_to::text`.as('valid_to')])
+      .execute();
+
+    // Which services' membership changed: their whole history is recomputed.
+    const signature = (rows: typeof before) => {
+      const byService = new Map<string, string[]>();
+      for (const row of rows) {
+        const list = byService.get(row.service_id) ?? [];
+        list.push(`${row.scope_type}|${row.scope_id}|${row.valid_from}|${row.valid_to}`);
+        byService.set(row.service_id, list);
+      }
+      return new Map([...byService].map(([id, list]) => [id, list.sort().join(';')]));
+    };
+    const old = signature(before);
+    const now = signature(after);
+    let changedServices = [...new Set([...old.keys(), ...now.keys()])].filter((id) => old.get(id) !== now.get(id));
+
+    const derivationHash = hash(derivationSettings(org));
+    const timeZoneChanged = stored.has('time_zone') && stored.get('time_zone') !== org.timeZone;
+    const rederive = stored.get('derivation_hash') !== derivationHash;
+    const upsertSetting = (key: string, value: unknown) =>
+      trx.insertInto('org_settings').values({ key, value: JSON.stringify(value) })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_at: sql`now()` })).execute();
+    await upsertSetting('time_zone', org.timeZone);
+    await upsertSetting('derivation_hash', derivationHash);
+    await upsertSetting('org_name', org.name);
+
+    if (timeZoneChanged) {
+      // Every bucket moves: drop the values and recompute everything.
+      await trx.deleteFrom('kpi_values').execute();
+      await trx.deleteFrom('dirty_periods').execute();
+      changedServices = (await trx.selectFrom('services').select('id').execute()).map((s) => s.id);
+    }
+    if (rederive) {
+      const all = (await trx.selectFrom('services').select('id').execute()).map((s) => s.id);
+      await rederiveServices(trx, all, org);
+    }
+    if (changedServices.length) await markServicesDirty(trx, changedServices, org.timeZone);
+    return { changedServices, rederived: rederive };
+  });
+}
+
+/** Whether the database holds the demo organisation's seeded data. */
+export async function isDemo(db: Db): Promise<boolean> {
+  const row = await db.selectFrom('org_settings').select('value').where('key', '=', 'demo').executeTakeFirst();
+  return row?.value === true;
+}
