@@ -27,7 +27,7 @@ export const DeploymentRecord = Type.Object(
     labels: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100, description: 'Free labels; used by the hotfix rule.' })),
     url: OptionalText('Link to the deployment in its tool.', { format: 'uri' }),
   },
-  { $id: 'DeploymentRecord', title: 'Deployment', additionalProperties: true },
+  { title: 'Deployment', additionalProperties: true },
 );
 export type DeploymentRecord = Static<typeof DeploymentRecord>;
 
@@ -42,7 +42,7 @@ export const CommitRecord = Type.Object(
     author: OptionalText('Author name; shown only inside drill-down lists.'),
     message: Type.Optional(Type.Union([Type.String({ maxLength: 100000 }), Type.Null()])),
   },
-  { $id: 'CommitRecord', title: 'Commit', additionalProperties: true },
+  { title: 'Commit', additionalProperties: true },
 );
 export type CommitRecord = Static<typeof CommitRecord>;
 
@@ -60,7 +60,7 @@ export const PullRequestRecord = Type.Object(
     author: OptionalText('Author; shown only inside drill-down lists.'),
     url: OptionalText('Link to the pull request.', { format: 'uri' }),
   },
-  { $id: 'PullRequestRecord', title: 'Pull request', additionalProperties: true },
+  { title: 'Pull request', additionalProperties: true },
 );
 export type PullRequestRecord = Static<typeof PullRequestRecord>;
 
@@ -84,7 +84,7 @@ export const IncidentRecord = Type.Object(
     root_cause_key: OptionalText('Stable key of the root cause, for recurrence.'),
     url: OptionalText('Link to the incident.', { format: 'uri' }),
   },
-  { $id: 'IncidentRecord', title: 'Incident', additionalProperties: true },
+  { title: 'Incident', additionalProperties: true },
 );
 export type IncidentRecord = Static<typeof IncidentRecord>;
 

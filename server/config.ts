@@ -6,7 +6,7 @@ import addFormatsPlugin from 'ajv-formats';
 import { DateTime, IANAZone } from 'luxon';
 import cron from 'node-cron';
 import { Type, type Static } from 'typebox';
-import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { KPI_KEYS, type KpiKey } from './kpi/keys.js';
 import { ConfigError, type FieldProblem } from './lib/errors.js';
 
@@ -195,14 +195,14 @@ export function parseOrgConfig(text: string, file = 'bellwether.yaml'): OrgConfi
   if (problems.length) throw new ConfigError(problems);
   const raw: unknown = document.toJS() ?? {};
   if (!validateOrgFile(raw)) {
-    problems.push(...schemaProblems(validateOrgFile.errors ?? [], document));
+    problems.push(...schemaProblems(validateOrgFile.errors ?? [], document, text));
     if (!validateOrgFileWithoutUnknownKeys(raw)) throw new ConfigError(problems);
     return checkOrg(raw, problems); // throws: problems is not empty
   }
   return checkOrg(raw, problems);
 }
 
-function schemaProblems(errors: ErrorObject[], document: Document): FieldProblem[] {
+function schemaProblems(errors: ErrorObject[], document: Document, text: string): FieldProblem[] {
   const seen = new Set<string>();
   const out: FieldProblem[] = [];
   for (const error of errors) {
@@ -221,7 +221,8 @@ function schemaProblems(errors: ErrorObject[], document: Document): FieldProblem
     if (error.keyword === 'anyOf' && seen.has(path)) continue;
     if (seen.has(path) && error.keyword !== 'additionalProperties') continue;
     seen.add(path);
-    const line = lineOf(document, error.instancePath);
+    const unknownKey = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty : undefined;
+    const line = lineOf(document, text, error.instancePath, unknownKey);
     out.push({ path: path || '(root)', message, ...(line ? { line } : {}) });
   }
   return out;
@@ -235,12 +236,13 @@ function pointerToPath(pointer: string): string {
     .reduce((path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment), '');
 }
 
-function lineOf(document: Document, pointer: string): number | undefined {
-  const keys = pointer.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-  const node = document.getIn(keys, true) as { range?: [number, number, number] } | undefined;
-  const offset = node?.range?.[0];
+/** Line of the node at `pointer` (or of its key `key`) in the source text the ranges index into. */
+function lineOf(document: Document, text: string, pointer: string, key?: string): number | undefined {
+  const keys = pointer.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~')).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+  const node = (keys.length ? document.getIn(keys, true) : document.contents) as { range?: [number, number, number] } | undefined;
+  const pair = key !== undefined && isMap(node) ? node.items.find((item) => isScalar(item.key) && item.key.value === key) : undefined;
+  const offset = isScalar(pair?.key) ? pair.key.range?.[0] : node?.range?.[0];
   if (offset === undefined) return undefined;
-  const text = String(document.toString());
   return text.slice(0, offset).split('\n').length;
 }
 

@@ -21,10 +21,9 @@ export interface IngestCounts {
   unchanged: number;
 }
 
-export async function loadCatalog(db: Db | Trx): Promise<Catalog> {
-  const services = await db.selectFrom('services').select('id').execute();
-  const repositories = await db.selectFrom('service_repositories').select('repository').execute();
-  return { services: new Set(services.map((s) => s.id)), repositories: new Set(repositories.map((r) => r.repository)) };
+/** What records may refer to: the services and repositories of bellwether.yaml. */
+export function catalogOf(org: OrgConfig): Catalog {
+  return { services: new Set(org.services.map((s) => s.id)), repositories: new Set(org.services.flatMap((s) => s.repositories)) };
 }
 
 /** Validates then ingests; throws InvalidInput (nothing written) if any item is bad. */
@@ -34,7 +33,7 @@ export async function validateAndIngest(
   items: { kind: RecordKind; value: unknown }[],
   locate: Locator,
 ): Promise<IngestCounts> {
-  const catalog = await loadCatalog(db);
+  const catalog = catalogOf(org);
   const { records, problems } = validateRecords(items, catalog, locate);
   if (problems.length) {
     const rejected = new Set(problems.map((p) => p.index ?? p.line)).size;

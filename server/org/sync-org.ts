@@ -73,6 +73,13 @@ export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
     const settings = await trx.selectFrom('org_settings').select(['key', 'value']).execute();
     const stored = new Map(settings.map((row) => [row.key, row.value as unknown]));
 
+    // Services gone from the file and without records are dropped; the rest keep their history.
+    const configuredServices = org.services.map((s) => s.id);
+    await trx.deleteFrom('services')
+      .where('id', 'not in', configuredServices.length ? configuredServices : [''])
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('deployments').select('id').whereRef('deployments.service_id', '=', 'services.id'))))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('incidents').select('id').whereRef('incidents.service_id', '=', 'services.id'))))
+      .execute();
     for (const team of org.teams) {
       await trx.insertInto('teams').values({ id: team.id, name: team.name, time_zone: null })
         .onConflict((oc) => oc.column('id').doUpdateSet({ name: team.name })).execute();

@@ -1,0 +1,8 @@
+// Every migration, in order. Listed statically so the same code runs from TypeScript
+// (tests, tsx) and from dist/ without a file-system scan. Append new ones; never edit.
+import type { Migration } from 'kysely';
+import * as coreTables from './2026_11_22_0001_core_tables.js';
+
+export const migrations: Record<string, Migration> = {
+  '2026_11_22_0001_core_tables': coreTables,
+};

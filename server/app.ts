@@ -1,0 +1,52 @@
+// buildApp(deps) → a FastifyInstance that never listens itself (tests use inject).
+// Routes are registered here explicitly so the wiring can be found with grep.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { recordSchemas } from '../connectors/contract.js';
+import type { AppDeps } from './http/context.js';
+import { registerBearerAuth } from './http/plugins/auth.js';
+import { registerErrorHandler } from './http/plugins/errors.js';
+import { healthRoutes } from './http/routes/health.js';
+import { ingestRoutes } from './http/routes/v1/ingest.js';
+import { kpiRoutes } from './http/routes/v1/kpis.js';
+import { orgRoutes } from './http/routes/v1/org.js';
+
+export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 16 * 1024 * 1024,
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    return503OnClosing: true,
+  });
+  registerErrorHandler(app);
+  registerBearerAuth(app, deps.config.env.apiToken);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Bellwether API',
+        version: '1',
+        description: 'Engineering metrics you can explain: push records, read the scorecard, list the records behind any number.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        schemas: {
+          DeploymentRecord: recordSchemas.deployment,
+          CommitRecord: recordSchemas.commit,
+          PullRequestRecord: recordSchemas.pull_request,
+          IncidentRecord: recordSchemas.incident,
+        } as Record<string, object>,
+      },
+      ...(deps.config.env.apiToken ? { security: [{ bearer: [] }] } : {}),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register((scope) => healthRoutes(scope, deps));
+  await app.register((scope) => orgRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register((scope) => kpiRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register((scope) => ingestRoutes(scope, deps), { prefix: '/api/v1' });
+  return app;
+}

@@ -1,0 +1,147 @@
+// Read API over precomputed KPI values: the scorecard, a KPI's series over periods, and
+// "explain this number" (the records behind one value).
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { OrgConfig } from '../../../config.js';
+import { explainKpi } from '../../../kpi/explain.js';
+import type { PeriodType, ScopeType } from '../../../kpi/keys.js';
+import { localDate } from '../../../kpi/periods.js';
+import { KPIS, kpiDefinition } from '../../../kpi/registry.js';
+import { readScorecard, readSeries, type Scope } from '../../../kpi/scorecard.js';
+import { InvalidInput, NotFound } from '../../../lib/errors.js';
+import { isDemo } from '../../../org/sync-org.js';
+import type { AppDeps } from '../../context.js';
+import { ErrorResponse, KpiEntrySchema, KpiKeyParam, PeriodSchema, ScopeQuery, ScopeSchema } from '../../schemas/common.js';
+
+interface ScopeParams {
+  scope?: ScopeType;
+  id?: string;
+  period?: PeriodType;
+  at?: string;
+}
+
+/** Validates scope and id against the organisation and names it. */
+export function resolveScope(org: OrgConfig, params: ScopeParams): Scope & { name: string } {
+  const type = params.scope ?? 'org';
+  if (type === 'org') return { type, id: '', name: org.name };
+  if (!params.id) throw new InvalidInput(`id is required for scope=${type}`, [{ path: '/querystring/id', message: 'is required' }]);
+  const found = type === 'team' ? org.teams.find((t) => t.id === params.id) : org.services.find((s) => s.id === params.id);
+  if (!found) throw new NotFound(`unknown ${type} ${JSON.stringify(params.id)}`);
+  return { type, id: found.id, name: found.name };
+}
+
+export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { db, config, clock } = deps;
+  const org = config.org;
+  const today = () => localDate(clock(), org.timeZone);
+
+  app.get('/kpis', {
+    schema: {
+      tags: ['kpis'],
+      summary: 'The KPI registry: keys, units, directions, default targets and minimum samples',
+      response: {
+        200: Type.Object({
+          kpis: Type.Array(Type.Object({
+            key: Type.String(), name: Type.String(), unit: Type.String(), direction: Type.String(),
+            default_target: Type.Number(), minimum_sample: Type.Integer(), description: Type.String(), record_kind: Type.String(),
+          })),
+        }),
+      },
+    },
+  }, async () => ({
+    kpis: KPIS.map((k) => ({
+      key: k.key, name: k.name, unit: k.unit, direction: k.direction, default_target: k.defaultTarget,
+      minimum_sample: k.minimumSample, description: k.description, record_kind: k.recordKind,
+    })),
+  }));
+
+  app.get('/scorecard', {
+    schema: {
+      tags: ['kpis'],
+      summary: 'Every KPI for one scope and period, with target, RAG, DORA band and trend',
+      querystring: Type.Object(ScopeQuery),
+      response: {
+        200: Type.Object({
+          organisation: Type.String(),
+          demo: Type.Boolean(),
+          time_zone: Type.String(),
+          band_year: Type.Integer(),
+          scope: ScopeSchema,
+          period: PeriodSchema,
+          kpis: Type.Array(KpiEntrySchema),
+        }),
+        400: ErrorResponse,
+        404: ErrorResponse,
+      },
+    },
+  }, async (request) => {
+    const query = request.query as ScopeParams;
+    const scope = resolveScope(org, query);
+    const card = await readScorecard(db, org, scope, query.period ?? 'week', query.at ?? today(), clock());
+    return {
+      organisation: org.name, demo: await isDemo(db), time_zone: org.timeZone, band_year: org.doraBandYear,
+      scope, period: card.period, kpis: card.kpis,
+    };
+  });
+
+  app.get('/kpis/:key/series', {
+    schema: {
+      tags: ['kpis'],
+      summary: "One KPI over consecutive periods ending with the one containing `at` (for trend charts)",
+      params: KpiKeyParam,
+      querystring: Type.Object({ ...ScopeQuery, periods: Type.Optional(Type.Integer({ minimum: 1, maximum: 104, default: 12 })) }),
+      response: { 200: Type.Object({ key: Type.String(), scope: ScopeSchema, points: Type.Array(KpiEntrySchema) }), 400: ErrorResponse, 404: ErrorResponse },
+    },
+  }, async (request) => {
+    const { key } = request.params as { key: string };
+    const query = request.query as ScopeParams & { periods?: number };
+    const kpi = kpiDefinition(key)!;
+    const scope = resolveScope(org, query);
+    const points = await readSeries(db, org, kpi, scope, query.period ?? 'week', query.at ?? today(), query.periods ?? 12, clock());
+    return { key, scope, points };
+  });
+
+  app.get('/kpis/:key/explain', {
+    schema: {
+      tags: ['kpis'],
+      summary: 'The records behind one KPI value, from the same population query that computes it',
+      params: KpiKeyParam,
+      querystring: Type.Object({
+        ...ScopeQuery,
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 100 })),
+        offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+      }),
+      response: {
+        200: Type.Object({
+          key: Type.String(),
+          unit: Type.String(),
+          record_kind: Type.String(),
+          scope: ScopeSchema,
+          period: PeriodSchema,
+          value: Type.Union([Type.Number(), Type.Null()]),
+          n: Type.Integer(),
+          details: Type.Object({}, { additionalProperties: true }),
+          total: Type.Integer(),
+          limit: Type.Integer(),
+          offset: Type.Integer(),
+          records: Type.Array(Type.Object({}, { additionalProperties: true })),
+        }),
+        400: ErrorResponse,
+        404: ErrorResponse,
+      },
+    },
+  }, async (request) => {
+    const { key } = request.params as { key: string };
+    const query = request.query as ScopeParams & { limit?: number; offset?: number };
+    const kpi = kpiDefinition(key)!;
+    const scope = resolveScope(org, query);
+    const page = { limit: query.limit ?? 100, offset: query.offset ?? 0 };
+    const now = clock();
+    const result = await explainKpi(db, org, kpi, scope, query.period ?? 'week', query.at ?? today(), page, now);
+    return {
+      key, unit: kpi.unit, record_kind: kpi.recordKind, scope,
+      period: { type: result.period.type, start: result.period.start, end: result.period.end, label: result.period.label, partial: now < result.period.endAt },
+      value: result.value, n: result.n, details: result.details, total: result.n, ...page, records: result.records,
+    };
+  });
+}

@@ -1,0 +1,66 @@
+// A whole service for a test file: its own migrated database, an organisation from YAML,
+// a fixed clock, and the fastify app (driven with inject, never listening).
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { buildApp } from '../server/app.js';
+import { parseEnv, parseOrgConfig, type Config } from '../server/config.js';
+import type { Db } from '../server/db/database.js';
+import { computeKpis, type ComputeResult } from '../server/kpi/engine.js';
+import { fixedClock } from '../server/lib/clock.js';
+import { syncOrg } from '../server/org/sync-org.js';
+import { createTestDatabase } from './db.js';
+
+export interface Harness {
+  app: FastifyInstance;
+  db: Db;
+  config: Config;
+  close(): Promise<void>;
+  compute(options?: { all?: boolean }): Promise<ComputeResult>;
+}
+
+export async function createHarness(options: { orgYaml: string; now: Date; apiToken?: string }): Promise<Harness> {
+  const database = await createTestDatabase();
+  const config: Config = {
+    env: { ...parseEnv({}), apiToken: options.apiToken },
+    org: parseOrgConfig(options.orgYaml),
+    orgSource: 'file',
+  };
+  await syncOrg(database.db, config.org);
+  const app = await buildApp({ config, db: database.db, clock: fixedClock(options.now) });
+  await app.ready();
+  return {
+    app,
+    db: database.db,
+    config,
+    compute: (compute = {}) => computeKpis(database.db, config.org, { all: compute.all ?? false, now: options.now }),
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+const TABLES = [
+  'teams', 'team_parents', 'services', 'service_owners', 'service_repositories', 'scope_members', 'org_settings',
+  'deployments', 'commits', 'pull_requests', 'incidents', 'deployment_facts', 'deployment_changes', 'kpi_values',
+  'dirty_periods', 'job_runs',
+] as const;
+
+/** Row count of every table. */
+export async function tableCounts(db: Db): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of TABLES) {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db);
+    counts[table] = rows[0]!.n;
+  }
+  return counts;
+}
+
+/** Every stored KPI value in a stable order (computed_at left out). */
+export async function kpiValues(db: Db) {
+  return db
+    .selectFrom('kpi_values')
+    .select(['kpi_key', 'scope_type', 'scope_id', 'period_type', sql<string>`period_start::text`.as('period_start'), 'value', 'n', 'details'])
+    .orderBy('kpi_key').orderBy('scope_type').orderBy('scope_id').orderBy('period_type').orderBy('period_start')
+    .execute();
+}

@@ -1,0 +1,174 @@
+// The push API end to end through fastify inject on a real database: validation with
+// per-record reports, nothing written on a bad request, idempotent upserts, import files.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, tableCounts, type Harness } from '../harness.js';
+
+const orgYaml = `
+organisation: { name: Test Org, time_zone: Europe/Berlin }
+teams: [{ id: eng }, { id: payments, parent: eng }]
+services:
+  - { id: api, owner: payments, repositories: [acme/api] }
+`;
+const sha = (n: number) => n.toString(16).padStart(40, 'a');
+const deployment = (id: string, overrides: Record<string, unknown> = {}) => ({
+  source: 'ci', external_id: id, service: 'api', environment: 'production', status: 'success',
+  finished_at: '2026-11-03T12:00:00Z', commit_sha: sha(1), ...overrides,
+});
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness({ orgYaml, now: new Date('2026-11-20T12:00:00Z') });
+});
+afterAll(async () => h?.close());
+
+describe('POST /api/v1/deployments', () => {
+  it('accepts one record and reports it inserted; the same record again changes nothing', async () => {
+    const first = await h.app.inject({ method: 'POST', url: '/api/v1/deployments', payload: deployment('d1') });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ received: 1, inserted: 1, updated: 0, unchanged: 0 });
+    const before = await tableCounts(h.db);
+    const again = await h.app.inject({ method: 'POST', url: '/api/v1/deployments', payload: deployment('d1') });
+    expect(again.json()).toEqual({ received: 1, inserted: 0, updated: 0, unchanged: 1 });
+    expect(await tableCounts(h.db)).toEqual(before);
+  });
+
+  it('updates a changed record in place', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/api/v1/deployments', payload: [deployment('d1', { url: 'https://ci.example/d1' })] });
+    expect(res.json()).toEqual({ received: 1, inserted: 0, updated: 1, unchanged: 0 });
+    const rows = await h.db.selectFrom('deployments').select(['external_id', 'url']).execute();
+    expect(rows).toEqual([{ external_id: 'd1', url: 'https://ci.example/d1' }]);
+  });
+
+  it('rejects a whole batch when one record is bad, naming index and field, and writes nothing', async () => {
+    const before = await tableCounts(h.db);
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/deployments',
+      payload: [
+        deployment('d2'),
+        deployment('d3', { finished_at: '2026-11-03T12:00:00' }), // no zone
+        deployment('d4', { service: 'nope' }),
+        deployment('d5', { started_at: '2026-11-03T13:00:00Z' }), // negative duration
+        { ...deployment('d6'), status: undefined },
+      ],
+    });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.error.code).toBe('invalid_input');
+    expect(body.error.problems).toEqual(expect.arrayContaining([
+      expect.objectContaining({ index: 1, path: '/finished_at' }),
+      expect.objectContaining({ index: 2, path: '/service', message: expect.stringContaining('unknown service') }),
+      expect.objectContaining({ index: 3, path: '/finished_at', message: expect.stringContaining('negative duration') }),
+      expect.objectContaining({ index: 4, path: '/status', message: 'is required' }),
+    ]));
+    expect(body.error.problems.some((p: { index: number }) => p.index === 0)).toBe(false);
+    expect(await tableCounts(h.db)).toEqual(before);
+  });
+
+  it('rejects bodies that are not records', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/api/v1/deployments', payload: '"hello"', headers: { 'content-type': 'application/json' } });
+    expect(res.statusCode).toBe(400);
+    const broken = await h.app.inject({ method: 'POST', url: '/api/v1/deployments', payload: '{"source":', headers: { 'content-type': 'application/json' } });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().error.code).toBe('bad_request');
+  });
+
+  it('limits the body size', async () => {
+    const res = await h.app.inject({
+      method: 'POST', url: '/api/v1/deployments', headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ ...deployment('big'), padding: 'x'.repeat(17 * 1024 * 1024) }),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe('payload_too_large');
+  });
+});
+
+describe('POST /api/v1/incidents, commits and pull-requests', () => {
+  it('normalises severity and rejects a resolution before creation', async () => {
+    const ok = await h.app.inject({ method: 'POST', url: '/api/v1/incidents', payload: {
+      source: 'pd', external_id: 'i1', service: 'api', severity: 'P2', title: 'Checkout errors',
+      created_at: '2026-11-03T12:30:00Z', resolved_at: '2026-11-03T14:00:00+01:00',
+    } });
+    expect(ok.statusCode).toBe(200);
+    expect(await h.db.selectFrom('incidents').select('severity').where('external_id', '=', 'i1').executeTakeFirst()).toEqual({ severity: 'sev2' });
+    const bad = await h.app.inject({ method: 'POST', url: '/api/v1/incidents', payload: {
+      source: 'pd', external_id: 'i2', service: 'api', severity: 'sev9', title: 'x', created_at: '2026-11-03T12:30:00Z', resolved_at: '2026-11-03T12:00:00Z',
+    } });
+    expect(bad.statusCode).toBe(400);
+    const paths = bad.json().error.problems.map((p: { path: string }) => p.path);
+    expect(paths).toContain('/severity');
+  });
+
+  it('rejects commits of a repository no service lists', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/api/v1/commits', payload: [
+      { repository: 'acme/other', sha: sha(2), parents: [], authored_at: '2026-11-01T10:00:00Z', committed_at: '2026-11-01T10:00:00Z' },
+    ] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.problems[0]).toMatchObject({ index: 0, path: '/repository' });
+  });
+
+  it('accepts pull requests and rejects a merge before opening', async () => {
+    const good = { repository: 'acme/api', number: 7, opened_at: '2026-11-01T09:00:00Z', merged_at: '2026-11-02T09:00:00Z', merge_commit_sha: sha(1), commit_shas: [sha(3)] };
+    expect((await h.app.inject({ method: 'POST', url: '/api/v1/pull-requests', payload: good })).statusCode).toBe(200);
+    const bad = await h.app.inject({ method: 'POST', url: '/api/v1/pull-requests', payload: { ...good, number: 8, merged_at: '2026-10-01T09:00:00Z' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.problems[0]).toMatchObject({ path: '/merged_at' });
+  });
+});
+
+describe('POST /api/v1/import', () => {
+  it('imports CSV with the kind from the query and reports bad lines by line number', async () => {
+    const csv = [
+      'repository,sha,parents,authored_at,committed_at',
+      `acme/api,${sha(10)},,2026-11-01T10:00:00Z,2026-11-01T10:00:00Z`,
+      `acme/api,${sha(11)},${sha(10)},2026-11-01T11:00:00Z,2026-11-01T11:00:00Z`,
+    ].join('\n');
+    const ok = await h.app.inject({ method: 'POST', url: '/api/v1/import?kind=commit', headers: { 'content-type': 'text/csv' }, payload: csv });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ received: 2, inserted: 2, updated: 0, unchanged: 0 });
+    const parents = await h.db.selectFrom('commits').select('parents').where('sha', '=', sha(11)).executeTakeFirstOrThrow();
+    expect(parents.parents).toEqual([sha(10)]);
+
+    const before = await tableCounts(h.db);
+    const bad = await h.app.inject({ method: 'POST', url: '/api/v1/import?kind=commit', headers: { 'content-type': 'text/csv' }, payload: `${csv}\nacme/api,nothex,,2026-11-01,2026-11-01T11:00:00Z` });
+    expect(bad.statusCode).toBe(400);
+    const problems = bad.json().error.problems;
+    expect(problems).toEqual(expect.arrayContaining([expect.objectContaining({ line: 4, path: '/sha' }), expect.objectContaining({ line: 4, path: '/authored_at' })]));
+    expect(await tableCounts(h.db)).toEqual(before);
+  });
+
+  it('imports NDJSON with a kind per line; unreadable lines are reported', async () => {
+    const lines = [
+      JSON.stringify({ kind: 'deployment', ...deployment('n1') }),
+      JSON.stringify({ kind: 'incident', source: 'pd', external_id: 'n-i1', service: 'api', severity: 'sev3', title: 't', created_at: '2026-11-04T10:00:00Z' }),
+    ];
+    const ok = await h.app.inject({ method: 'POST', url: '/api/v1/import', headers: { 'content-type': 'application/x-ndjson' }, payload: lines.join('\n') });
+    expect(ok.json()).toEqual({ received: 2, inserted: 2, updated: 0, unchanged: 0 });
+    const again = await h.app.inject({ method: 'POST', url: '/api/v1/import', headers: { 'content-type': 'application/x-ndjson' }, payload: lines.join('\n') });
+    expect(again.json()).toEqual({ received: 2, inserted: 0, updated: 0, unchanged: 2 });
+    const bad = await h.app.inject({ method: 'POST', url: '/api/v1/import', headers: { 'content-type': 'application/x-ndjson' }, payload: `${lines[0]}\n{oops\n{"kind":"widget"}` });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.problems).toEqual([
+      expect.objectContaining({ line: 2, message: expect.stringContaining('not valid JSON') }),
+      expect.objectContaining({ line: 3, path: '/kind' }),
+    ]);
+  });
+
+  it('imports a JSON object of arrays and refuses an unknown content type', async () => {
+    const ok = await h.app.inject({ method: 'POST', url: '/api/v1/import', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ deployments: [deployment('j1')] }) });
+    expect(ok.json()).toMatchObject({ received: 1, inserted: 1 });
+    const unknown = await h.app.inject({ method: 'POST', url: '/api/v1/import', headers: { 'content-type': 'application/xml' }, payload: '<x/>' });
+    expect(unknown.statusCode).toBe(400);
+  });
+});
+
+describe('read API errors', () => {
+  it('404s an unknown team and 400s a bad period', async () => {
+    expect((await h.app.inject({ url: '/api/v1/scorecard?scope=team&id=ghost' })).statusCode).toBe(404);
+    const bad = await h.app.inject({ url: '/api/v1/scorecard?period=decade' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.problems[0].path).toContain('period');
+    expect((await h.app.inject({ url: '/api/v1/kpis/happiness/explain' })).statusCode).toBe(400);
+    expect((await h.app.inject({ url: '/api/v1/scorecard?scope=team' })).statusCode).toBe(400);
+  });
+});
