@@ -26,7 +26,7 @@ export async function createHarness(options: { orgYaml: string; now: Date; apiTo
     orgSource: 'file',
   };
   await syncOrg(database.db, config.org);
-  const app = await buildApp({ config, db: database.db, clock: fixedClock(options.now) });
+  const app = await buildApp({ config, db: database.db, clock: fixedClock(options.now) }, { logger: process.env.TEST_LOG ? { level: 'error' } : false });
   await app.ready();
   return {
     app,

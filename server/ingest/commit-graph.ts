@@ -29,22 +29,28 @@ export class CommitGraph {
   generation(sha: string): number {
     const known = this.#generation.get(sha);
     if (known !== undefined) return known;
-    // Iterative post-order so long histories do not overflow the stack.
+    // Iterative post-order so long histories do not overflow the stack. Pushed data can
+    // hold a parent cycle (git cannot); an edge back into the walk counts as unknown history.
+    const onPath = new Set<string>([sha]);
     const stack: string[] = [sha];
     while (stack.length) {
       const top = stack[stack.length - 1]!;
       if (this.#generation.has(top)) {
         stack.pop();
+        onPath.delete(top);
         continue;
       }
-      const parents = this.#commits.get(top)?.parents.filter((p) => this.#commits.has(p)) ?? [];
+      const parents = this.#commits.get(top)?.parents.filter((p) => this.#commits.has(p) && !(onPath.has(p) && !this.#generation.has(p))) ?? [];
       const pending = parents.filter((p) => !this.#generation.has(p));
       if (pending.length) {
-        stack.push(...pending);
+        const next = pending[0]!;
+        onPath.add(next);
+        stack.push(next);
         continue;
       }
       this.#generation.set(top, 1 + Math.max(0, ...parents.map((p) => this.#generation.get(p)!)));
       stack.pop();
+      onPath.delete(top);
     }
     return this.#generation.get(sha)!;
   }
