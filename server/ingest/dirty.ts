@@ -25,19 +25,3 @@ export async function markAnchorsDirty(trx: Trx, anchors: Anchor[], timeZone: st
       on conflict do nothing`.execute(trx);
   }
 }
-
-/** Every cell a service has records in (used when its ownership or history changes). */
-export async function markServicesDirty(trx: Trx, serviceIds: string[], timeZone: string): Promise<void> {
-  if (!serviceIds.length) return;
-  await sql`
-    insert into dirty_periods (service_id, period_type, period_start)
-    select distinct a.service_id, p.period_type, date_trunc(p.period_type, timezone(${timeZone}, a.at))::date
-    from (
-      select service_id, finished_at as at from deployments where service_id = any(${serviceIds}::text[])
-      union select service_id, created_at from incidents where service_id = any(${serviceIds}::text[])
-      union select service_id, resolved_at from incidents where service_id = any(${serviceIds}::text[]) and resolved_at is not null
-      union select service_id, recovered_at from deployment_facts where service_id = any(${serviceIds}::text[]) and recovered_at is not null
-    ) as a
-    cross join (values ('week'), ('month'), ('quarter')) as p(period_type)
-    on conflict do nothing`.execute(trx);
-}

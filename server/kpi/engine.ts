@@ -31,8 +31,12 @@ export async function computeKpis(db: Db, org: OrgConfig, options: { all?: boole
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${LOCK}) as locked`.execute(trx);
       if (!rows[0]?.locked) return { ran: false, cells: 0, mode };
     }
-    const cells = mode === 'all' ? await computeAll(trx, org, options.now) : await computeDirty(trx, org, options.now);
-    return { ran: true, cells, mode };
+    // The organisation file changed ownership or the time zone (sync-org.ts): do everything.
+    const pending = await trx.selectFrom('org_settings').select('value').where('key', '=', 'full_recompute_pending').executeTakeFirst();
+    const all = mode === 'all' || pending?.value === true;
+    const cells = all ? await computeAll(trx, org, options.now) : await computeDirty(trx, org, options.now);
+    if (pending) await trx.deleteFrom('org_settings').where('key', '=', 'full_recompute_pending').execute();
+    return { ran: true, cells, mode: all ? 'all' : 'dirty' };
   });
 }
 

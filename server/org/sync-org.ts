@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
-import { markServicesDirty } from '../ingest/dirty.js';
 import { rederiveServices } from '../ingest/rederive.js';
 
 const MIN = '-infinity';
@@ -136,7 +135,7 @@ export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
     };
     const old = signature(before);
     const now = signature(after);
-    let changedServices = [...new Set([...old.keys(), ...now.keys()])].filter((id) => old.get(id) !== now.get(id));
+    const changedServices = [...new Set([...old.keys(), ...now.keys()])].filter((id) => old.get(id) !== now.get(id));
 
     const derivationHash = hash(derivationSettings(org));
     const timeZoneChanged = stored.has('time_zone') && stored.get('time_zone') !== org.timeZone;
@@ -148,17 +147,13 @@ export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
     await upsertSetting('derivation_hash', derivationHash);
     await upsertSetting('org_name', org.name);
 
-    if (timeZoneChanged) {
-      // Every bucket moves: drop the values and recompute everything.
-      await trx.deleteFrom('kpi_values').execute();
-      await trx.deleteFrom('dirty_periods').execute();
-      changedServices = (await trx.selectFrom('services').select('id').execute()).map((s) => s.id);
-    }
     if (rederive) {
       const all = (await trx.selectFrom('services').select('id').execute()).map((s) => s.id);
       await rederiveServices(trx, all, org);
     }
-    if (changedServices.length) await markServicesDirty(trx, changedServices, org.timeZone);
+    // A new time zone moves every bucket, and a membership change can take records away
+    // from a scope (whose old cells no dirty mark would reach): recompute everything next run.
+    if (timeZoneChanged || changedServices.length) await upsertSetting('full_recompute_pending', true);
     return { changedServices, rederived: rederive };
   });
 }

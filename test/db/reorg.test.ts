@@ -1,0 +1,60 @@
+// Ownership changes in bellwether.yaml: a dated change keeps history where it was; an
+// undated one moves the service's whole history, and old teams' cells are recomputed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOrgConfig } from '../../server/config.js';
+import { computeKpis } from '../../server/kpi/engine.js';
+import { syncOrg } from '../../server/org/sync-org.js';
+import { createHarness, kpiValues, type Harness } from '../harness.js';
+
+const yaml = (owners: string) => `
+organisation: { time_zone: America/New_York }
+teams: [{ id: a }, { id: b }]
+services:
+  - { id: api, owners: ${owners} }
+`;
+const now = new Date('2026-11-20T12:00:00Z');
+const deploymentsIn = async (h: Harness, team: string, weekStart: string) => {
+  const row = (await kpiValues(h.db)).find((v) => v.kpi_key === 'deployment_frequency' && v.scope_type === 'team' && v.scope_id === team && v.period_type === 'week' && v.period_start === weekStart);
+  return row?.n ?? 0;
+};
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness({ orgYaml: yaml('[{ team: a }]'), now });
+  const payload = ['2026-11-03T15:00:00Z', '2026-11-10T15:00:00Z', '2026-11-17T15:00:00Z'].map((finished_at, i) => ({
+    source: 'ci', external_id: String(i), service: 'api', environment: 'production', status: 'success', finished_at,
+  }));
+  expect((await h.app.inject({ method: 'POST', url: '/api/v1/deployments', payload })).statusCode).toBe(200);
+  await h.compute();
+});
+afterAll(async () => h?.close());
+
+describe('ownership changes', () => {
+  it('a dated change keeps earlier records with the old team', async () => {
+    const org = parseOrgConfig(yaml('[{ team: a }, { team: b, from: 2026-11-09 }]'));
+    const result = await syncOrg(h.db, org);
+    expect(result.changedServices).toEqual(['api']);
+    await computeKpis(h.db, org, { now });
+    expect(await deploymentsIn(h, 'a', '2026-11-02')).toBe(1);
+    expect(await deploymentsIn(h, 'a', '2026-11-09')).toBe(0);
+    expect(await deploymentsIn(h, 'b', '2026-11-09')).toBe(1);
+    expect(await deploymentsIn(h, 'b', '2026-11-16')).toBe(1);
+  });
+
+  it('an undated change moves everything and leaves no stale cells behind', async () => {
+    const org = parseOrgConfig(yaml('[{ team: b }]'));
+    await syncOrg(h.db, org);
+    await computeKpis(h.db, org, { now });
+    expect(await deploymentsIn(h, 'a', '2026-11-02')).toBe(0);
+    expect(await deploymentsIn(h, 'b', '2026-11-02')).toBe(1);
+    expect((await kpiValues(h.db)).some((v) => v.scope_type === 'team' && v.scope_id === 'a')).toBe(false);
+  });
+
+  it('an unchanged file changes nothing', async () => {
+    const org = parseOrgConfig(yaml('[{ team: b }]'));
+    expect(await syncOrg(h.db, org)).toEqual({ changedServices: [], rederived: false });
+    const before = await kpiValues(h.db);
+    expect((await computeKpis(h.db, org, { now })).cells).toBe(0);
+    expect(await kpiValues(h.db)).toEqual(before);
+  });
+});
