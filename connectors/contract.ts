@@ -19,7 +19,13 @@ export const DeploymentRecord = Type.Object(
     external_id: Id("The deployment's id in that tool; (source, external_id) is the upsert key."),
     service: Id('Service id from bellwether.yaml.'),
     environment: Type.String({ minLength: 1, maxLength: 200, description: "Environment name; matched against the service's production rule." }),
-    status: Type.Union(DEPLOYMENT_STATUSES.map((status) => Type.Literal(status)), { description: 'Final (or current) status.' }),
+    status: Type.Union(
+      [
+        Type.Literal('success'), Type.Literal('failure'), Type.Literal('error'), Type.Literal('cancelled'),
+        Type.Literal('in_progress'), Type.Literal('queued'), Type.Literal('skipped'),
+      ],
+      { description: 'Final (or current) status; only success counts as a production deployment.' },
+    ),
     finished_at: Timestamp('When the deployment finished.'),
     started_at: OptionalTimestamp('When the deployment started.'),
     commit_sha: Type.Optional(Type.Union([Sha('Commit that was deployed.'), Type.Null()])),
