@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// bellwether serve | migrate | compute [--all] | import FILE | demo — one entry for every command.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { seedDemo } from './demo/seed.js';
+import { importText } from './http/routes/v1/ingest.js';
+import { detectFormat, kindFromFilename, parseKind } from './ingest/import-file.js';
+import { runComputeJob } from './jobs/scheduler.js';
+import { systemClock } from './lib/clock.js';
+import { AppError, ConfigError } from './lib/errors.js';
+import { consoleLogger } from './lib/logger.js';
+import { serve } from './main.js';
+import { syncOrg } from './org/sync-org.js';
+
+const USAGE = `usage: bellwether <command>
+
+  serve                         start the API and the scheduled compute job (default)
+  migrate                       run database migrations
+  compute [--all]               recompute dirty KPI cells (or every cell)
+  import FILE [--kind K] [--format ndjson|json|csv]
+                                import records (deployment, commit, pull_request, incident)
+  demo [--scale N] [--weeks N]  seed the demo organisation's data (needs no bellwether.yaml)
+
+Environment: DATABASE_URL (unset: embedded PGlite in BELLWETHER_DATA_DIR, default ./data),
+BELLWETHER_CONFIG (default ./bellwether.yaml), PORT (3000), HOST (127.0.0.1).`;
+
+async function withDatabase<T>(config: Config, run: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
+  const handle = await openDatabase({ databaseUrl: config.env.databaseUrl, dataDir: config.env.dataDir });
+  try {
+    await migrateToLatest(handle.db);
+    await syncOrg(handle.db, config.org);
+    return await run(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      all: { type: 'boolean', default: false },
+      kind: { type: 'string' },
+      format: { type: 'string' },
+      scale: { type: 'string', default: '1' },
+      weeks: { type: 'string', default: '26' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help || command === 'help' || command === '--help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve':
+      await serve(config);
+      return -1; // keep running
+    case 'migrate': {
+      const handle = await openDatabase({ databaseUrl: config.env.databaseUrl, dataDir: config.env.dataDir });
+      const results = await migrateToLatest(handle.db);
+      await handle.close();
+      console.log(results.length ? results.map((r) => `${r.status}: ${r.migrationName}`).join('\n') : 'database is up to date');
+      return 0;
+    }
+    case 'compute':
+      return withDatabase(config, async (db) => {
+        const started = performance.now();
+        const outcome = await runComputeJob(db, config.org, systemClock, consoleLogger, { all: values.all });
+        console.log(`compute${values.all ? ' --all' : ''}: ${outcome.status}, ${outcome.cells} cells in ${Math.round(performance.now() - started)} ms`);
+        return outcome.status === 'failed' ? 1 : 0;
+      });
+    case 'import': {
+      const file = positionals[0];
+      if (!file) throw new AppError('usage', 2, 'import needs a FILE');
+      const format = (values.format as 'ndjson' | 'json' | 'csv' | undefined) ?? detectFormat(file);
+      if (!format) throw new AppError('usage', 2, `cannot tell the format of ${file}: use --format ndjson|json|csv`);
+      const kind = values.kind ? parseKind(values.kind) : kindFromFilename(file);
+      if (values.kind && !kind) throw new AppError('usage', 2, `unknown --kind ${values.kind}`);
+      return withDatabase(config, async (db) => {
+        const counts = await importText({ db, config }, readFileSync(file, 'utf8'), format, kind);
+        console.log(`imported ${file}: ${counts.received} records (${counts.inserted} new, ${counts.updated} updated, ${counts.unchanged} unchanged)`);
+        return 0;
+      });
+    }
+    case 'demo':
+      return withDatabase(config, async (db) => {
+        const result = await seedDemo(db, config, systemClock, { scale: Number(values.scale), weeks: Number(values.weeks) });
+        console.log(`demo seeded: ${result.counts.received} records, ${result.cells} KPI cells`);
+        return 0;
+      });
+    default:
+      console.error(`unknown command ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message);
+    else if (error instanceof AppError) {
+      console.error(`error: ${error.message}`);
+      for (const problem of error.problems) {
+        const where = problem.line !== undefined ? `line ${problem.line} ` : problem.index !== undefined ? `record ${problem.index} ` : '';
+        console.error(`  ${where}${problem.path}: ${problem.message}`);
+      }
+      process.exitCode = error.statusCode === 2 ? 2 : 1;
+      return;
+    } else console.error(error);
+    process.exitCode = 1;
+  },
+);

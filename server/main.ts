@@ -1,0 +1,36 @@
+// Process entry for `bellwether serve`: config → db → migrations → organisation → demo
+// seed → app → scheduler, and a graceful close on signals.
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { removeDemoDataIfConfigured, seedDemoIfEmpty } from './demo/seed.js';
+import { startScheduler } from './jobs/scheduler.js';
+import { systemClock } from './lib/clock.js';
+import { syncOrg } from './org/sync-org.js';
+
+export async function serve(config: Config): Promise<void> {
+  const handle = await openDatabase({ databaseUrl: config.env.databaseUrl, dataDir: config.env.dataDir });
+  const clock = systemClock;
+  const app = await buildApp({ config, db: handle.db, clock }, { logger: { level: config.env.logLevel } });
+  const log = app.log;
+  log.info({ database: handle.kind, location: handle.location }, 'opening database');
+  await migrateToLatest(handle.db);
+  await removeDemoDataIfConfigured(handle.db, config, log);
+  const synced = await syncOrg(handle.db, config.org);
+  log.info({ source: config.orgSource, teams: config.org.teams.length, services: config.org.services.length, ...synced }, 'organisation loaded');
+  await seedDemoIfEmpty(handle.db, config, clock, log);
+  const scheduler = startScheduler(handle.db, config.org, clock, log);
+
+  closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+    if (err) log.error({ err }, 'closing after an error');
+    else log.info({ signal }, 'closing');
+    await app.close();
+    await scheduler.stop();
+    await handle.close();
+  });
+
+  const address = await app.listen({ port: config.env.port, host: config.env.host });
+  console.log(`\nBellwether is running: ${address}/api/v1/scorecard  (API docs: ${address}/docs)\n`);
+}
