@@ -7,6 +7,7 @@ import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { InvalidInput } from '../lib/errors.js';
+import { withSpan } from '../lib/tracing.js';
 import { markAnchorsDirty, type Anchor } from './dirty.js';
 import { rederiveServices } from './rederive.js';
 import { validateRecords, type Catalog, type Locator } from './validate.js';
@@ -44,7 +45,7 @@ export async function validateAndIngest(
 
 /** Stores already-validated records in one transaction. */
 export async function ingestRecords(db: Db, org: OrgConfig, records: NormalizedRecord[]): Promise<IngestCounts> {
-  return db.transaction().execute((trx) => ingestInTransaction(trx, org, records));
+  return withSpan('bellwether.ingest', { records: records.length }, () => db.transaction().execute((trx) => ingestInTransaction(trx, org, records)));
 }
 
 export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: NormalizedRecord[]): Promise<IngestCounts> {

@@ -6,6 +6,7 @@ import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { computeKpis } from '../kpi/engine.js';
 import type { Clock } from '../lib/clock.js';
+import { withSpan } from '../lib/tracing.js';
 
 export interface JobOutcome {
   status: 'succeeded' | 'failed' | 'skipped';
@@ -18,7 +19,7 @@ export async function runComputeJob(db: Db, org: OrgConfig, clock: Clock, log: L
   const run = await db.insertInto('job_runs').values({ job, started_at: clock(), status: 'running' }).returning('id').executeTakeFirstOrThrow();
   let outcome: JobOutcome;
   try {
-    const result = await computeKpis(db, org, { all: options.all ?? false, now: clock(), wait: false });
+    const result = await withSpan('bellwether.compute', { job }, () => computeKpis(db, org, { all: options.all ?? false, now: clock(), wait: false }));
     outcome = result.ran ? { status: 'succeeded', cells: result.cells } : { status: 'skipped', cells: 0 };
   } catch (error) {
     outcome = { status: 'failed', cells: 0, error: (error as Error).message };
