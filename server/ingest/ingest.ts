@@ -1,7 +1,7 @@
 // The one writer of raw records (DESIGN.md, Ingest). A call is one transaction: records
 // are upserted by their natural key, re-derived facts are refreshed for the services they
 // touch, and the touched (service, period) cells are marked dirty for the KPI engine.
-import { sql, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { CommitRecord, DeploymentRecord, IncidentRecord, NormalizedRecord, PullRequestRecord, RecordKind } from '../../connectors/contract.js';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -91,54 +91,55 @@ async function servicesOfRepositories(trx: Trx, repositories: string[]): Promise
   return rows.map((r) => r.service_id);
 }
 
-async function upsertCommits(trx: Trx, commits: CommitRecord[], affected: Set<string>) {
+type RawTable = 'commits' | 'pull_requests' | 'deployments' | 'incidents';
+
+/**
+ * Inserts rows or updates them in place on their natural key, skipping rows whose payload
+ * is unchanged (so a re-send writes nothing). Returns the written rows' `returning` columns.
+ */
+async function upsertRows<R>(trx: Trx, table: RawTable, rows: Record<string, unknown>[], keys: string[], returning: string[]): Promise<(R & { inserted: boolean })[]> {
+  if (!rows.length) return [];
+  // is_production is derived (rederive.ts), never taken from the request.
+  const updated = Object.keys(rows[0]!).filter((column) => !keys.includes(column) && column !== 'is_production');
+  const db = trx as unknown as Kysely<any>; // one body for four tables; columns come from the typed mappers below
+  return (await db
+    .insertInto(table)
+    .values(rows)
+    .onConflict((oc) => oc.columns(keys).doUpdateSet((eb) => ({
+      ...Object.fromEntries(updated.map((column) => [column, eb.ref(`excluded.${column}`)])),
+      updated_at: sql`now()`,
+    })).where(sql<boolean>`${sql.ref(`${table}.payload`)} is distinct from excluded.payload`))
+    .returning([...returning, insertedFlag])
+    .execute()) as (R & { inserted: boolean })[];
+}
+
+async function upsertByRepository(trx: Trx, table: 'commits' | 'pull_requests', rows: Record<string, unknown>[], keys: string[], affected: Set<string>) {
   const parts = [];
   const touched = new Set<string>();
-  for (const chunk of chunks(commits)) {
-    const rows = await trx
-      .insertInto('commits')
-      .values(chunk.map((c) => ({
-        source: c.source ?? 'api', repository: c.repository, sha: c.sha, parents: c.parents, authored_at: c.authored_at,
-        committed_at: c.committed_at, author: c.author ?? null, message: c.message ?? null, payload: JSON.stringify(c),
-      })))
-      .onConflict((oc) => oc.columns(['repository', 'sha']).doUpdateSet((eb) => ({
-        source: eb.ref('excluded.source'), parents: eb.ref('excluded.parents'), authored_at: eb.ref('excluded.authored_at'),
-        committed_at: eb.ref('excluded.committed_at'), author: eb.ref('excluded.author'), message: eb.ref('excluded.message'),
-        payload: eb.ref('excluded.payload'), updated_at: sql`now()`,
-      })).where(sql<boolean>`commits.payload is distinct from excluded.payload`))
-      .returning(['repository', insertedFlag])
-      .execute();
-    rows.forEach((r) => touched.add(r.repository));
-    parts.push(tally(rows));
+  for (const chunk of chunks(rows)) {
+    const written = await upsertRows<{ repository: string }>(trx, table, chunk, keys, ['repository']);
+    written.forEach((r) => touched.add(r.repository));
+    parts.push(tally(written));
   }
   for (const id of await servicesOfRepositories(trx, [...touched])) affected.add(id);
   return sum(parts);
 }
 
-async function upsertPullRequests(trx: Trx, pullRequests: PullRequestRecord[], affected: Set<string>) {
-  const parts = [];
-  const touched = new Set<string>();
-  for (const chunk of chunks(pullRequests)) {
-    const rows = await trx
-      .insertInto('pull_requests')
-      .values(chunk.map((p) => ({
-        source: p.source ?? 'api', repository: p.repository, number: p.number, title: p.title ?? null, author: p.author ?? null,
-        opened_at: p.opened_at, first_review_at: p.first_review_at ?? null, merged_at: p.merged_at ?? null,
-        merge_commit_sha: p.merge_commit_sha ?? null, commit_shas: p.commit_shas ?? [], url: p.url ?? null, payload: JSON.stringify(p),
-      })))
-      .onConflict((oc) => oc.columns(['repository', 'number']).doUpdateSet((eb) => ({
-        source: eb.ref('excluded.source'), title: eb.ref('excluded.title'), author: eb.ref('excluded.author'),
-        opened_at: eb.ref('excluded.opened_at'), first_review_at: eb.ref('excluded.first_review_at'), merged_at: eb.ref('excluded.merged_at'),
-        merge_commit_sha: eb.ref('excluded.merge_commit_sha'), commit_shas: eb.ref('excluded.commit_shas'), url: eb.ref('excluded.url'),
-        payload: eb.ref('excluded.payload'), updated_at: sql`now()`,
-      })).where(sql<boolean>`pull_requests.payload is distinct from excluded.payload`))
-      .returning(['repository', insertedFlag])
-      .execute();
-    rows.forEach((r) => touched.add(r.repository));
-    parts.push(tally(rows));
-  }
-  for (const id of await servicesOfRepositories(trx, [...touched])) affected.add(id);
-  return sum(parts);
+function upsertCommits(trx: Trx, commits: CommitRecord[], affected: Set<string>) {
+  const rows = commits.map((c): Insertable<Database['commits']> => ({
+    source: c.source ?? 'api', repository: c.repository, sha: c.sha, parents: c.parents, authored_at: c.authored_at,
+    committed_at: c.committed_at, author: c.author ?? null, message: c.message ?? null, payload: JSON.stringify(c),
+  }));
+  return upsertByRepository(trx, 'commits', rows, ['repository', 'sha'], affected);
+}
+
+function upsertPullRequests(trx: Trx, pullRequests: PullRequestRecord[], affected: Set<string>) {
+  const rows = pullRequests.map((p): Insertable<Database['pull_requests']> => ({
+    source: p.source ?? 'api', repository: p.repository, number: p.number, title: p.title ?? null, author: p.author ?? null,
+    opened_at: p.opened_at, first_review_at: p.first_review_at ?? null, merged_at: p.merged_at ?? null,
+    merge_commit_sha: p.merge_commit_sha ?? null, commit_shas: p.commit_shas ?? [], url: p.url ?? null, payload: JSON.stringify(p),
+  }));
+  return upsertByRepository(trx, 'pull_requests', rows, ['repository', 'number'], affected);
 }
 
 async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], affected: Set<string>) {
@@ -150,21 +151,11 @@ async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], affe
       .select('service_id')
       .where(sql<boolean>`(source, external_id) in (select * from unnest(${chunk.map((d) => d.source)}::text[], ${chunk.map((d) => d.external_id)}::text[]))`)
       .execute();
-    const rows = await trx
-      .insertInto('deployments')
-      .values(chunk.map((d) => ({
-        source: d.source, external_id: d.external_id, service_id: d.service, environment: d.environment, status: d.status,
-        started_at: d.started_at ?? null, finished_at: d.finished_at, commit_sha: d.commit_sha ?? null, ref: d.ref ?? null,
-        labels: d.labels ?? [], url: d.url ?? null, is_production: false, payload: JSON.stringify(d),
-      })))
-      .onConflict((oc) => oc.columns(['source', 'external_id']).doUpdateSet((eb) => ({
-        service_id: eb.ref('excluded.service_id'), environment: eb.ref('excluded.environment'), status: eb.ref('excluded.status'),
-        started_at: eb.ref('excluded.started_at'), finished_at: eb.ref('excluded.finished_at'), commit_sha: eb.ref('excluded.commit_sha'),
-        ref: eb.ref('excluded.ref'), labels: eb.ref('excluded.labels'), url: eb.ref('excluded.url'),
-        payload: eb.ref('excluded.payload'), updated_at: sql`now()`,
-      })).where(sql<boolean>`deployments.payload is distinct from excluded.payload`))
-      .returning(['service_id', insertedFlag])
-      .execute();
+    const rows = await upsertRows<{ service_id: string }>(trx, 'deployments', chunk.map((d): Insertable<Database['deployments']> => ({
+      source: d.source, external_id: d.external_id, service_id: d.service, environment: d.environment, status: d.status,
+      started_at: d.started_at ?? null, finished_at: d.finished_at, commit_sha: d.commit_sha ?? null, ref: d.ref ?? null,
+      labels: d.labels ?? [], url: d.url ?? null, is_production: false, payload: JSON.stringify(d),
+    })), ['source', 'external_id'], ['service_id']);
     if (rows.length) previous.forEach((r) => affected.add(r.service_id));
     rows.forEach((r) => affected.add(r.service_id));
     parts.push(tally(rows));
@@ -172,34 +163,22 @@ async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], affe
   return sum(parts);
 }
 
+const INCIDENT_ANCHORS = ['service_id', 'created_at', 'resolved_at', 'deployment_external_id', 'resolved_by_deployment_external_id'] as const;
+type IncidentAnchors = Pick<Selectable<Database['incidents']>, (typeof INCIDENT_ANCHORS)[number]>;
+
 async function upsertIncidents(trx: Trx, incidents: IncidentRecord[], affected: Set<string>, anchors: Anchor[]) {
   const parts = [];
   const linkedDeployments = new Set<string>();
   for (const chunk of chunks(incidents)) {
     const keys = sql<boolean>`(source, external_id) in (select * from unnest(${chunk.map((i) => i.source)}::text[], ${chunk.map((i) => i.external_id)}::text[]))`;
-    const previous = await trx
-      .selectFrom('incidents')
-      .select(['service_id', 'created_at', 'resolved_at', 'deployment_external_id', 'resolved_by_deployment_external_id'])
-      .where(keys)
-      .execute();
-    const rows = await trx
-      .insertInto('incidents')
-      .values(chunk.map((i) => ({
-        source: i.source, external_id: i.external_id, service_id: i.service, severity: i.severity, title: i.title,
-        created_at: i.created_at, started_at: i.started_at ?? null, acknowledged_at: i.acknowledged_at ?? null,
-        resolved_at: i.resolved_at ?? null, deployment_external_id: i.deployment_external_id ?? null,
-        cause_commit_sha: i.cause_commit_sha ?? null, resolved_by_deployment_external_id: i.resolved_by_deployment_external_id ?? null,
-        root_cause_key: i.root_cause_key ?? null, url: i.url ?? null, payload: JSON.stringify(i),
-      })))
-      .onConflict((oc) => oc.columns(['source', 'external_id']).doUpdateSet((eb) => ({
-        service_id: eb.ref('excluded.service_id'), severity: eb.ref('excluded.severity'), title: eb.ref('excluded.title'),
-        created_at: eb.ref('excluded.created_at'), started_at: eb.ref('excluded.started_at'), acknowledged_at: eb.ref('excluded.acknowledged_at'),
-        resolved_at: eb.ref('excluded.resolved_at'), deployment_external_id: eb.ref('excluded.deployment_external_id'),
-        cause_commit_sha: eb.ref('excluded.cause_commit_sha'), resolved_by_deployment_external_id: eb.ref('excluded.resolved_by_deployment_external_id'),
-        root_cause_key: eb.ref('excluded.root_cause_key'), url: eb.ref('excluded.url'), payload: eb.ref('excluded.payload'), updated_at: sql`now()`,
-      })).where(sql<boolean>`incidents.payload is distinct from excluded.payload`))
-      .returning(['service_id', 'created_at', 'resolved_at', 'deployment_external_id', 'resolved_by_deployment_external_id', insertedFlag])
-      .execute();
+    const previous = await trx.selectFrom('incidents').select(INCIDENT_ANCHORS).where(keys).execute();
+    const rows = await upsertRows<IncidentAnchors>(trx, 'incidents', chunk.map((i): Insertable<Database['incidents']> => ({
+      source: i.source, external_id: i.external_id, service_id: i.service, severity: i.severity, title: i.title,
+      created_at: i.created_at, started_at: i.started_at ?? null, acknowledged_at: i.acknowledged_at ?? null,
+      resolved_at: i.resolved_at ?? null, deployment_external_id: i.deployment_external_id ?? null,
+      cause_commit_sha: i.cause_commit_sha ?? null, resolved_by_deployment_external_id: i.resolved_by_deployment_external_id ?? null,
+      root_cause_key: i.root_cause_key ?? null, url: i.url ?? null, payload: JSON.stringify(i),
+    })), ['source', 'external_id'], [...INCIDENT_ANCHORS]);
     parts.push(tally(rows));
     if (!rows.length) continue;
     // Time to restore reads incidents directly: their old and new anchors are dirty.
