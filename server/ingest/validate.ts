@@ -31,16 +31,12 @@ export function validateRecords(items: { kind: RecordKind; value: unknown }[], c
   items.forEach(({ kind, value }, position) => {
     const where = locate(position);
     const validate = validators[kind];
-    if (!validate(value)) {
-      for (const error of validate.errors ?? []) problems.push({ ...where, ...describe(error) });
-      return;
-    }
-    const found = semanticProblems(kind, value as Record<string, unknown>, catalog);
-    if (found.length) {
-      for (const problem of found) problems.push({ ...where, ...problem });
-      return;
-    }
-    records.push(normalise(kind, value as Record<string, unknown>));
+    const valid = validate(value);
+    if (!valid) for (const error of validate.errors ?? []) problems.push({ ...where, ...describe(error) });
+    // Checks against the organisation run on every object too, so one pass reports everything.
+    const found = value && typeof value === 'object' ? semanticProblems(kind, value as Record<string, unknown>, catalog) : [];
+    for (const problem of found) problems.push({ ...where, ...problem });
+    if (valid && !found.length) records.push(normalise(kind, value as Record<string, unknown>));
   });
   return { records, problems };
 }
@@ -68,12 +64,12 @@ function order(record: Record<string, unknown>, earlier: string, later: string):
 function semanticProblems(kind: RecordKind, record: Record<string, unknown>, catalog: Catalog): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (kind === 'deployment' || kind === 'incident') {
-    if (!catalog.services.has(String(record.service))) {
+    if (typeof record.service === 'string' && !catalog.services.has(record.service)) {
       problems.push({ path: '/service', message: `unknown service ${JSON.stringify(record.service)} (not in bellwether.yaml)` });
     }
   }
   if (kind === 'commit' || kind === 'pull_request') {
-    if (!catalog.repositories.has(String(record.repository))) {
+    if (typeof record.repository === 'string' && !catalog.repositories.has(record.repository)) {
       problems.push({ path: '/repository', message: `repository ${JSON.stringify(record.repository)} is not listed under any service in bellwether.yaml` });
     }
   }

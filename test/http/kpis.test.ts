@@ -192,3 +192,15 @@ describe('authentication', () => {
     }
   });
 });
+
+describe('OpenAPI', () => {
+  it('serves the API description with the record schemas and the UI', async () => {
+    const spec = await get('/docs/json');
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(['DeploymentRecord', 'CommitRecord', 'PullRequestRecord', 'IncidentRecord']));
+    for (const path of ['/api/v1/scorecard', '/api/v1/kpis/{key}/explain', '/api/v1/deployments', '/api/v1/import']) expect(spec.paths).toHaveProperty([path]);
+    const ui = await h.app.inject({ url: '/docs/' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toContain('text/html');
+  });
+});
