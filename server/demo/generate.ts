@@ -4,6 +4,7 @@ import { hash } from 'node:crypto';
 import { IANAZone } from 'luxon';
 import type { CommitRecord, DeploymentRecord, IncidentRecord, PullRequestRecord } from '../../connectors/contract.js';
 import type { OrgConfig, ServiceConfig } from '../config.js';
+import { BinaryHeap } from '../lib/binary-heap.js';
 
 export interface DemoOptions {
   /** Every generated timestamp is strictly before this instant. */
@@ -312,42 +313,17 @@ interface QueuedEvent {
   run: (at: number) => void;
 }
 
-/** Min-heap on (time, insertion order): the simulation handles events in time order. */
+/** Events in time order, ties in insertion order: the simulation's clock. */
 class EventQueue {
-  private readonly heap: QueuedEvent[] = [];
+  private readonly heap = new BinaryHeap<QueuedEvent>(before);
   private order = 0;
 
   push(at: number, run: (at: number) => void): void {
-    const heap = this.heap;
-    heap.push({ at, order: this.order++, run });
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
+    this.heap.push({ at, order: this.order++, run });
   }
 
   pop(): QueuedEvent | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length > 0 && last) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
-        if (right < heap.length && before(heap[right]!, heap[smallest]!)) smallest = right;
-        if (smallest === i) break;
-        [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-        i = smallest;
-      }
-    }
-    return top;
+    return this.heap.pop();
   }
 }
 

@@ -1,6 +1,7 @@
 // The commit graph of a service's repositories, with generation numbers so that
 // "reachable from A and not from B" walks only the commits between two deployments
 // (git's paint-down idea) instead of the whole history.
+import { BinaryHeap } from '../lib/binary-heap.js';
 
 export interface GraphCommit {
   repository: string;
@@ -64,7 +65,7 @@ export class CommitGraph {
     const FROM_HEAD = 1;
     const FROM_BASE = 2;
     const flags = new Map<string, number>();
-    const queue = new GenerationQueue();
+    const queue = new BinaryHeap<{ sha: string; generation: number }>((a, b) => a.generation > b.generation);
     let headOnlyQueued = 0;
     const mark = (sha: string, flag: number) => {
       if (!this.#commits.has(sha)) return;
@@ -73,7 +74,7 @@ export class CommitGraph {
       if (after === before) return;
       flags.set(sha, after);
       if (before === 0) {
-        queue.push(sha, this.generation(sha));
+        queue.push({ sha, generation: this.generation(sha) });
         if (after === FROM_HEAD) headOnlyQueued++;
       } else if (before === FROM_HEAD) {
         headOnlyQueued--; // still queued, but now also reachable from base
@@ -83,7 +84,7 @@ export class CommitGraph {
     mark(base, FROM_BASE);
     const result: string[] = [];
     while (headOnlyQueued > 0) {
-      const sha = queue.pop()!;
+      const { sha } = queue.pop()!;
       const flag = flags.get(sha)!;
       if (flag === FROM_HEAD) {
         headOnlyQueued--;
@@ -110,43 +111,5 @@ export class CommitGraph {
       }
     }
     return false;
-  }
-}
-
-/** Max-heap on generation. */
-class GenerationQueue {
-  readonly #items: { sha: string; generation: number }[] = [];
-
-  push(sha: string, generation: number): void {
-    const items = this.#items;
-    items.push({ sha, generation });
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (items[parent]!.generation >= items[i]!.generation) break;
-      [items[parent], items[i]] = [items[i]!, items[parent]!];
-      i = parent;
-    }
-  }
-
-  pop(): string | undefined {
-    const items = this.#items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length && last) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let largest = i;
-        if (left < items.length && items[left]!.generation > items[largest]!.generation) largest = left;
-        if (right < items.length && items[right]!.generation > items[largest]!.generation) largest = right;
-        if (largest === i) break;
-        [items[largest], items[i]] = [items[i]!, items[largest]!];
-        i = largest;
-      }
-    }
-    return top?.sha;
   }
 }
