@@ -11,8 +11,6 @@ const OptionalText = (description: string, extra: Record<string, unknown> = {}) 
 const Sha = (description: string) => Type.String({ pattern: '^[0-9a-fA-F]{7,64}$', description });
 const Id = (description: string) => Type.String({ minLength: 1, maxLength: 500, description });
 
-export const DEPLOYMENT_STATUSES = ['success', 'failure', 'error', 'cancelled', 'in_progress', 'queued', 'skipped'] as const;
-
 export const DeploymentRecord = Type.Object(
   {
     source: Id('Tool that reported the deployment (e.g. github, argo, jenkins).'),
