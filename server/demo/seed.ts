@@ -6,14 +6,9 @@ import type { Db } from '../db/database.js';
 import { ingestRecords } from '../ingest/ingest.js';
 import { computeKpis } from '../kpi/engine.js';
 import type { Clock } from '../lib/clock.js';
-import { isDemo } from '../org/sync-org.js';
+import { deleteSetting, isDemo, writeSetting } from '../org/settings.js';
 import { generateDemoData } from './generate.js';
 import type { NormalizedRecord } from '../../connectors/contract.js';
-import { sql } from 'kysely';
-
-const setDemoFlag = (db: Db, value: boolean) =>
-  db.insertInto('org_settings').values({ key: 'demo', value: JSON.stringify(value) })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_at: sql`now()` })).execute();
 
 async function isEmpty(db: Db): Promise<boolean> {
   const row = await db.selectFrom('deployments').select('id').limit(1).executeTakeFirst();
@@ -31,7 +26,7 @@ export async function seedDemo(db: Db, config: Config, clock: Clock, options: { 
     ...data.incidents.map((record) => ({ kind: 'incident' as const, record })),
   ];
   const counts = await ingestRecords(db, config.org, records);
-  await setDemoFlag(db, true);
+  await writeSetting(db, 'demo', true);
   const computed = await computeKpis(db, config.org, { all: true, now: clock() });
   return { counts, cells: computed.cells };
 }
@@ -53,6 +48,6 @@ export async function removeDemoDataIfConfigured(db: Db, config: Config, log: Lo
     for (const table of ['kpi_values', 'dirty_periods', 'deployment_changes', 'deployment_facts', 'incidents', 'deployments', 'pull_requests', 'commits'] as const) {
       await trx.deleteFrom(table).execute();
     }
-    await trx.deleteFrom('org_settings').where('key', '=', 'demo').execute();
+    await deleteSetting(trx, 'demo');
   });
 }

@@ -10,6 +10,7 @@ import { PERIOD_TYPES, type PeriodType } from './keys.js';
 import { elapsedHours, periodOfLocalDate } from './periods.js';
 import type { CellFilter } from './queries/population.js';
 import { KPIS } from './registry.js';
+import { deleteSetting, readSetting } from '../org/settings.js';
 
 type Trx = Transaction<Database>;
 
@@ -32,10 +33,10 @@ export async function computeKpis(db: Db, org: OrgConfig, options: { all?: boole
       if (!rows[0]?.locked) return { ran: false, cells: 0, mode };
     }
     // The organisation file changed ownership or the time zone (sync-org.ts): do everything.
-    const pending = await trx.selectFrom('org_settings').select('value').where('key', '=', 'full_recompute_pending').executeTakeFirst();
-    const all = mode === 'all' || pending?.value === true;
+    const pending = (await readSetting(trx, 'full_recompute_pending')) === true;
+    const all = mode === 'all' || pending;
     const cells = all ? await computeAll(trx, org, options.now) : await computeDirty(trx, org, options.now);
-    if (pending) await trx.deleteFrom('org_settings').where('key', '=', 'full_recompute_pending').execute();
+    if (pending) await deleteSetting(trx, 'full_recompute_pending');
     return { ran: true, cells, mode: all ? 'all' : 'dirty' };
   });
 }

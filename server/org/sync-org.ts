@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { rederiveServices } from '../ingest/rederive.js';
+import { readSettings, writeSetting } from './settings.js';
 
 const MIN = '-infinity';
 const MAX = 'infinity';
@@ -69,8 +70,7 @@ export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
       .selectFrom('scope_members')
       .select(['scope_type', 'scope_id', 'service_id', sql<string>`valid_from::text`.as('valid_from'), sql<string>`valid_to::text`.as('valid_to')])
       .execute();
-    const settings = await trx.selectFrom('org_settings').select(['key', 'value']).execute();
-    const stored = new Map(settings.map((row) => [row.key, row.value as unknown]));
+    const stored = await readSettings(trx);
 
     // Services gone from the file and without records are dropped; the rest keep their history.
     const configuredServices = org.services.map((s) => s.id);
@@ -140,12 +140,9 @@ export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
     const derivationHash = hash(derivationSettings(org));
     const timeZoneChanged = stored.has('time_zone') && stored.get('time_zone') !== org.timeZone;
     const rederive = stored.get('derivation_hash') !== derivationHash;
-    const upsertSetting = (key: string, value: unknown) =>
-      trx.insertInto('org_settings').values({ key, value: JSON.stringify(value) })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_at: sql`now()` })).execute();
-    await upsertSetting('time_zone', org.timeZone);
-    await upsertSetting('derivation_hash', derivationHash);
-    await upsertSetting('org_name', org.name);
+    await writeSetting(trx, 'time_zone', org.timeZone);
+    await writeSetting(trx, 'derivation_hash', derivationHash);
+    await writeSetting(trx, 'org_name', org.name);
 
     if (rederive) {
       const all = (await trx.selectFrom('services').select('id').execute()).map((s) => s.id);
@@ -153,13 +150,7 @@ export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
     }
     // A new time zone moves every bucket, and a membership change can take records away
     // from a scope (whose old cells no dirty mark would reach): recompute everything next run.
-    if (timeZoneChanged || changedServices.length) await upsertSetting('full_recompute_pending', true);
+    if (timeZoneChanged || changedServices.length) await writeSetting(trx, 'full_recompute_pending', true);
     return { changedServices, rederived: rederive };
   });
-}
-
-/** Whether the database holds the demo organisation's seeded data. */
-export async function isDemo(db: Db): Promise<boolean> {
-  const row = await db.selectFrom('org_settings').select('value').where('key', '=', 'demo').executeTakeFirst();
-  return row?.value === true;
 }

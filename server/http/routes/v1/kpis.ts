@@ -9,7 +9,7 @@ import { localDate } from '../../../kpi/periods.js';
 import { KPIS, kpiDefinition } from '../../../kpi/registry.js';
 import { readScorecard, readSeries, type Scope } from '../../../kpi/scorecard.js';
 import { InvalidInput, NotFound } from '../../../lib/errors.js';
-import { isDemo } from '../../../org/sync-org.js';
+import { isDemo } from '../../../org/settings.js';
 import type { AppDeps } from '../../context.js';
 import { ErrorResponse, KpiEntrySchema, KpiKeyParam, PeriodSchema, ScopeQuery, ScopeSchema } from '../../schemas/common.js';
 

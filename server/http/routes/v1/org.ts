@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { NotFound } from '../../../lib/errors.js';
-import { isDemo } from '../../../org/sync-org.js';
+import { isDemo } from '../../../org/settings.js';
 import type { AppDeps } from '../../context.js';
 import { ErrorResponse } from '../../schemas/common.js';
 
