@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/database.js';
+import { openDatabase, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemo } from './demo/seed.js';
 import { importText } from './http/routes/v1/ingest.js';
@@ -12,8 +12,7 @@ import { runComputeJob } from './jobs/scheduler.js';
 import { systemClock } from './lib/clock.js';
 import { AppError, ConfigError } from './lib/errors.js';
 import { consoleLogger } from './lib/logger.js';
-import { serve } from './main.js';
-import { syncOrg } from './org/sync-org.js';
+import { prepareDatabase, serve } from './main.js';
 
 const USAGE = `usage: bellwether <command>
 
@@ -27,11 +26,10 @@ const USAGE = `usage: bellwether <command>
 Environment: DATABASE_URL (unset: embedded PGlite in BELLWETHER_DATA_DIR, default ./data),
 BELLWETHER_CONFIG (default ./bellwether.yaml), PORT (3000), HOST (127.0.0.1).`;
 
-async function withDatabase<T>(config: Config, run: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
+async function withDatabase<T>(config: Config, run: (db: Db) => Promise<T>): Promise<T> {
   const handle = await openDatabase({ databaseUrl: config.env.databaseUrl, dataDir: config.env.dataDir });
   try {
-    await migrateToLatest(handle.db);
-    await syncOrg(handle.db, config.org);
+    await prepareDatabase(handle.db, config, consoleLogger);
     return await run(handle.db);
   } finally {
     await handle.close();

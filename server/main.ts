@@ -3,12 +3,23 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { openDatabase } from './db/database.js';
+import type { Logger } from '../connectors/contract.js';
+import { openDatabase, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { removeDemoDataIfConfigured, seedDemoIfEmpty } from './demo/seed.js';
 import { startScheduler } from './jobs/scheduler.js';
 import { systemClock } from './lib/clock.js';
-import { syncOrg } from './org/sync-org.js';
+import { syncOrg, type SyncOrgResult } from './org/sync-org.js';
+
+/**
+ * What every command does before touching data: migrate, drop leftover demo data when an
+ * organisation file now exists, and mirror the organisation into the database.
+ */
+export async function prepareDatabase(db: Db, config: Config, log: Logger): Promise<SyncOrgResult> {
+  await migrateToLatest(db);
+  await removeDemoDataIfConfigured(db, config, log);
+  return syncOrg(db, config.org);
+}
 
 export async function serve(config: Config): Promise<void> {
   const handle = await openDatabase({ databaseUrl: config.env.databaseUrl, dataDir: config.env.dataDir });
@@ -16,9 +27,7 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp({ config, db: handle.db, clock }, { logger: { level: config.env.logLevel } });
   const log = app.log;
   log.info({ database: handle.kind, location: handle.location }, 'opening database');
-  await migrateToLatest(handle.db);
-  await removeDemoDataIfConfigured(handle.db, config, log);
-  const synced = await syncOrg(handle.db, config.org);
+  const synced = await prepareDatabase(handle.db, config, log);
   log.info({ source: config.orgSource, teams: config.org.teams.length, services: config.org.services.length, ...synced }, 'organisation loaded');
   await seedDemoIfEmpty(handle.db, config, clock, log);
   const scheduler = startScheduler(handle.db, config.org, clock, log);
