@@ -108,6 +108,11 @@ export interface Effective<T> {
   to: Date | null;
 }
 
+/** The entry in force at `at`, if any. */
+export function entryAt<T>(entries: readonly Effective<T>[], at: Date): Effective<T> | undefined {
+  return entries.find((e) => (e.from === null || e.from <= at) && (e.to === null || at < e.to));
+}
+
 export interface TeamConfig {
   id: string;
   name: string;

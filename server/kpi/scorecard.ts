@@ -1,7 +1,7 @@
 // Reads precomputed kpi_values and applies the rules (confidence, target, RAG, DORA band,
 // trend) for the scorecard and series endpoints. Never computes a KPI: a page view only
 // reads what the engine stored (issue #3, Incremental).
-import type { OrgConfig } from '../config.js';
+import { entryAt, type Effective, type OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { KpiDefinition } from './definition.js';
 import type { KpiKey, PeriodType, ScopeType } from './keys.js';
@@ -80,9 +80,9 @@ export function resolveTarget(org: OrgConfig, kpi: KpiDefinition, scope: Scope, 
   return candidates.find((t): t is number => t !== undefined) ?? kpi.defaultTarget;
 }
 
-function activeAt<T>(entries: readonly { value: T; from: Date | null; to: Date | null }[], at: Date): T | null {
-  const hit = entries.find((e) => (e.from === null || e.from <= at) && (e.to === null || at < e.to));
-  return hit ? hit.value : (entries[entries.length - 1]?.value ?? null);
+/** The value in force at `at`; before the first entry, the latest one (targets still resolve). */
+function activeAt<T>(entries: readonly Effective<T>[], at: Date): T | null {
+  return (entryAt(entries, at) ?? entries[entries.length - 1])?.value ?? null;
 }
 
 function band(kpi: KpiDefinition, cell: StoredCell, confidence: Confidence, year: OrgConfig['doraBandYear']): Band | null {

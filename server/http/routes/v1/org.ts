@@ -1,6 +1,7 @@
 // The organisation as configured: teams with their hierarchy, services with owners.
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { entryAt, type Effective } from '../../../config.js';
 import { NotFound } from '../../../lib/errors.js';
 import { isDemo } from '../../../org/settings.js';
 import type { AppDeps } from '../../context.js';
@@ -28,10 +29,7 @@ export async function orgRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
   const { config, db, clock } = deps;
   const org = config.org;
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
-  const current = <T>(entries: readonly { value: T; from: Date | null; to: Date | null }[]) => {
-    const now = clock();
-    return entries.find((e) => (!e.from || e.from <= now) && (!e.to || now < e.to))?.value ?? null;
-  };
+  const current = <T>(entries: readonly Effective<T>[]) => entryAt(entries, clock())?.value ?? null;
   const teamView = (id: string) => {
     const team = org.teams.find((t) => t.id === id)!;
     return {
