@@ -142,15 +142,15 @@ function upsertPullRequests(trx: Trx, pullRequests: PullRequestRecord[], affecte
   return upsertByRepository(trx, 'pull_requests', rows, ['repository', 'number'], affected);
 }
 
+/** `(source, external_id)` is one of the records' keys: their rows as stored before this write. */
+const sourceKeyIn = (records: { source: string; external_id: string }[]) =>
+  sql<boolean>`(source, external_id) in (select * from unnest(${records.map((r) => r.source)}::text[], ${records.map((r) => r.external_id)}::text[]))`;
+
 async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], affected: Set<string>) {
   const parts = [];
   for (const chunk of chunks(deployments)) {
     // A deployment that moved to another service leaves a hole in the old one's history.
-    const previous = await trx
-      .selectFrom('deployments')
-      .select('service_id')
-      .where(sql<boolean>`(source, external_id) in (select * from unnest(${chunk.map((d) => d.source)}::text[], ${chunk.map((d) => d.external_id)}::text[]))`)
-      .execute();
+    const previous = await trx.selectFrom('deployments').select('service_id').where(sourceKeyIn(chunk)).execute();
     const rows = await upsertRows<{ service_id: string }>(trx, 'deployments', chunk.map((d): Insertable<Database['deployments']> => ({
       source: d.source, external_id: d.external_id, service_id: d.service, environment: d.environment, status: d.status,
       started_at: d.started_at ?? null, finished_at: d.finished_at, commit_sha: d.commit_sha ?? null, ref: d.ref ?? null,
@@ -170,8 +170,7 @@ async function upsertIncidents(trx: Trx, incidents: IncidentRecord[], affected: 
   const parts = [];
   const linkedDeployments = new Set<string>();
   for (const chunk of chunks(incidents)) {
-    const keys = sql<boolean>`(source, external_id) in (select * from unnest(${chunk.map((i) => i.source)}::text[], ${chunk.map((i) => i.external_id)}::text[]))`;
-    const previous = await trx.selectFrom('incidents').select(INCIDENT_ANCHORS).where(keys).execute();
+    const previous = await trx.selectFrom('incidents').select(INCIDENT_ANCHORS).where(sourceKeyIn(chunk)).execute();
     const rows = await upsertRows<IncidentAnchors>(trx, 'incidents', chunk.map((i): Insertable<Database['incidents']> => ({
       source: i.source, external_id: i.external_id, service_id: i.service, severity: i.severity, title: i.title,
       created_at: i.created_at, started_at: i.started_at ?? null, acknowledged_at: i.acknowledged_at ?? null,
