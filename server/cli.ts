@@ -6,8 +6,7 @@ import { loadConfig, type Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemo } from './demo/seed.js';
-import { importText } from './http/routes/v1/ingest.js';
-import { detectFormat, kindFromFilename, parseKind } from './ingest/import-file.js';
+import { detectFormat, importText, kindFromFilename, parseKind } from './ingest/import-file.js';
 import { runComputeJob } from './jobs/scheduler.js';
 import { systemClock } from './lib/clock.js';
 import { AppError, ConfigError } from './lib/errors.js';
@@ -81,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
       const kind = values.kind ? parseKind(values.kind) : kindFromFilename(file);
       if (values.kind && !kind) throw new AppError('usage', 2, `unknown --kind ${values.kind}`);
       return withDatabase(config, async (db) => {
-        const counts = await importText({ db, config }, readFileSync(file, 'utf8'), format, kind);
+        const counts = await importText(db, config.org, readFileSync(file, 'utf8'), format, kind);
         console.log(`imported ${file}: ${counts.received} records (${counts.inserted} new, ${counts.updated} updated, ${counts.unchanged} unchanged)`);
         return 0;
       });

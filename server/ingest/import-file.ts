@@ -2,7 +2,10 @@
 // Each item remembers its line (NDJSON, CSV) or index (JSON) for the per-record report.
 import { parse as parseCsv } from 'csv-parse/sync';
 import { RECORD_KINDS, type RecordKind } from '../../connectors/contract.js';
-import type { FieldProblem } from '../lib/errors.js';
+import type { OrgConfig } from '../config.js';
+import type { Db } from '../db/database.js';
+import { InvalidInput, type FieldProblem } from '../lib/errors.js';
+import { validateAndIngest, type IngestCounts } from './ingest.js';
 
 export type FileFormat = 'ndjson' | 'json' | 'csv';
 
@@ -116,4 +119,12 @@ export function parseImportFile(text: string, format: FileFormat, defaultKind?: 
     });
   }
   return { items, problems };
+}
+
+/** Reads, validates and ingests one file in one transaction (the API's /import and `bellwether import`). */
+export async function importText(db: Db, org: OrgConfig, text: string, format: FileFormat, kind: RecordKind | undefined): Promise<IngestCounts> {
+  const { items, problems } = parseImportFile(text, format, kind);
+  if (problems.length) throw new InvalidInput(`${new Set(problems.map((p) => p.line ?? p.index)).size} record(s) could not be read; nothing was written`, problems);
+  if (!items.length) throw new InvalidInput('the file holds no records', [{ path: '/', message: 'empty' }]);
+  return validateAndIngest(db, org, items, (i) => items[i]!.where);
 }

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { recordSchemas, type RecordKind } from '../../../../connectors/contract.js';
-import { detectFormat, parseImportFile, parseKind } from '../../../ingest/import-file.js';
+import { detectFormat, importText, parseKind } from '../../../ingest/import-file.js';
 import { validateAndIngest } from '../../../ingest/ingest.js';
 import { InvalidInput } from '../../../lib/errors.js';
 import type { AppDeps } from '../../context.js';
@@ -75,14 +75,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: AppDeps): Promise
       if (!format) throw new InvalidInput('unknown file format: send Content-Type application/x-ndjson, application/json or text/csv, or ?format=', [{ path: 'content-type', message: 'unsupported' }]);
       const kind = parseKind(query.kind);
       if (query.kind !== undefined && !kind) throw new InvalidInput(`unknown kind ${JSON.stringify(query.kind)}`, [{ path: 'kind', message: 'expected deployment, commit, pull_request or incident' }]);
-      return importText(deps, String(request.body ?? ''), format, kind);
+      return importText(deps.db, deps.config.org, String(request.body ?? ''), format, kind);
     });
   });
-}
-
-export async function importText(deps: Pick<AppDeps, 'db' | 'config'>, text: string, format: 'ndjson' | 'json' | 'csv', kind: RecordKind | undefined) {
-  const { items, problems } = parseImportFile(text, format, kind);
-  if (problems.length) throw new InvalidInput(`${new Set(problems.map((p) => p.line ?? p.index)).size} record(s) could not be read; nothing was written`, problems);
-  if (!items.length) throw new InvalidInput('the file holds no records', [{ path: '/', message: 'empty' }]);
-  return validateAndIngest(deps.db, deps.config.org, items, (i) => items[i]!.where);
 }

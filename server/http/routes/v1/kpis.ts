@@ -7,7 +7,7 @@ import { explainKpi } from '../../../kpi/explain.js';
 import type { PeriodType, ScopeType } from '../../../kpi/keys.js';
 import { localDate } from '../../../kpi/periods.js';
 import { KPIS, kpiDefinition } from '../../../kpi/registry.js';
-import { readScorecard, readSeries, type Scope } from '../../../kpi/scorecard.js';
+import { periodView, readScorecard, readSeries, type Scope } from '../../../kpi/scorecard.js';
 import { InvalidInput, NotFound } from '../../../lib/errors.js';
 import { isDemo } from '../../../org/settings.js';
 import type { AppDeps } from '../../context.js';
@@ -140,7 +140,7 @@ export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
     const result = await explainKpi(db, org, kpi, scope, query.period ?? 'week', query.at ?? today(), page, now);
     return {
       key, unit: kpi.unit, record_kind: kpi.recordKind, scope,
-      period: { type: result.period.type, start: result.period.start, end: result.period.end, label: result.period.label, partial: now < result.period.endAt },
+      period: periodView(result.period, now),
       value: result.value, n: result.n, details: result.details, total: result.n, ...page, records: result.records,
     };
   });
