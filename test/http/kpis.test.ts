@@ -128,6 +128,18 @@ describe('GET /api/v1/scorecard', () => {
   });
 });
 
+describe('GET /api/v1/kpis/:key/series', () => {
+  it('gives each period the same entry the scorecard gives it, oldest first', async () => {
+    const series = await get('/api/v1/kpis/deployment_frequency/series?scope=team&id=product&period=week&at=2026-11-16&periods=4');
+    expect(series.points.map((p: { period: { start: string } }) => p.period.start)).toEqual(['2026-10-26', '2026-11-02', '2026-11-09', '2026-11-16']);
+    for (const point of series.points) {
+      const card = await get(`/api/v1/scorecard?scope=team&id=product&period=week&at=${point.period.start}`);
+      expect(point).toEqual(card.kpis.find((k: { key: string }) => k.key === 'deployment_frequency'));
+    }
+    expect(series.points[2]).toMatchObject({ n: 5, previous: 1 });
+  });
+});
+
 describe('GET /api/v1/kpis/:key/explain', () => {
   it('lists exactly the records behind every stored value', async () => {
     const stored = await kpiValues(h.db);
