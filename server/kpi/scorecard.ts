@@ -179,12 +179,13 @@ export async function readScorecard(db: Db, org: OrgConfig, scope: Scope, period
 
 export async function readSeries(db: Db, org: OrgConfig, kpi: KpiDefinition, scope: Scope, periodType: PeriodType, at: string, count: number, now: Date) {
   const last = periodOfLocalDate(periodType, at, org.timeZone);
-  const first = shiftPeriod(last, -(count - 1), org.timeZone);
-  const earliest = shiftPeriod(first, -(HISTORY - 1), org.timeZone);
-  const cells = await loadCells(db, scope, periodType, earliest.start, last.start, [kpi.key]);
+  // Every period from the earliest one a point's history needs up to the last, oldest first.
+  const periods = Array.from({ length: count + HISTORY - 1 }, (_, i) => shiftPeriod(last, i - (count + HISTORY - 2), org.timeZone));
+  const cells = await loadCells(db, scope, periodType, periods[0]!.start, last.start, [kpi.key]);
+  const stored = periods.map((p) => cells.get(`${kpi.key}|${p.start}`));
   return Array.from({ length: count }, (_, i) => {
-    const period = shiftPeriod(first, i, org.timeZone);
-    const history = Array.from({ length: HISTORY }, (_, j) => cells.get(`${kpi.key}|${shiftPeriod(period, -j, org.timeZone).start}`));
-    return buildEntry(org, kpi, scope, period, history, now);
+    const index = i + HISTORY - 1;
+    const history = stored.slice(i, index + 1).reverse(); // [this period, the one before, …]
+    return buildEntry(org, kpi, scope, periods[index]!, history, now);
   });
 }
