@@ -32,12 +32,6 @@ export class NotFound extends AppError {
   }
 }
 
-export class Conflict extends AppError {
-  constructor(message: string) {
-    super('conflict', 409, message);
-  }
-}
-
 export class Unauthorized extends AppError {
   constructor(message = 'missing or invalid bearer token') {
     super('unauthorized', 401, message);
