@@ -142,21 +142,28 @@ export function buildEntry(
   };
 }
 
-/** Stored cells for one scope and period type between two period starts (inclusive). */
-async function loadCells(db: Db, scope: Scope, periodType: PeriodType, fromStart: string, toStart: string, keys?: KpiKey[]) {
+/** Stored cells between two period starts (inclusive) for one scope, or every scope of a type. */
+async function loadCells(
+  db: Db,
+  scope: Scope | { type: ScopeType; id: null },
+  periodType: PeriodType,
+  fromStart: string,
+  toStart: string,
+  keys?: readonly KpiKey[],
+) {
   let query = db
     .selectFrom('kpi_values')
-    .select(['kpi_key', (eb) => eb.cast<string>('period_start', 'text').as('period_start'), 'value', 'n', 'details', 'computed_at'])
+    .select(['kpi_key', 'scope_id', (eb) => eb.cast<string>('period_start', 'text').as('period_start'), 'value', 'n', 'details', 'computed_at'])
     .where('scope_type', '=', scope.type)
-    .where('scope_id', '=', scope.id)
     .where('period_type', '=', periodType)
     .where('period_start', '>=', fromStart)
     .where('period_start', '<=', toStart);
+  if (scope.id !== null) query = query.where('scope_id', '=', scope.id);
   if (keys) query = query.where('kpi_key', 'in', keys);
   const rows = await query.execute();
   const cells = new Map<string, StoredCell>();
   for (const row of rows) {
-    cells.set(`${row.kpi_key}|${row.period_start}`, {
+    cells.set(cellKey(row.scope_id, row.kpi_key, row.period_start), {
       value: row.value,
       n: row.n,
       details: (typeof row.details === 'string' ? JSON.parse(row.details) : row.details) as Record<string, unknown>,
@@ -166,6 +173,8 @@ async function loadCells(db: Db, scope: Scope, periodType: PeriodType, fromStart
   return cells;
 }
 
+const cellKey = (scopeId: string, kpi: string, periodStart: string) => `${scopeId}|${kpi}|${periodStart}`;
+
 // The amber rule looks at the two periods before the current one (rules/status.ts).
 const HISTORY = 3;
 
@@ -173,19 +182,81 @@ export async function readScorecard(db: Db, org: OrgConfig, scope: Scope, period
   const period = periodOfLocalDate(periodType, at, org.timeZone);
   const periods = Array.from({ length: HISTORY }, (_, i) => shiftPeriod(period, -i, org.timeZone));
   const cells = await loadCells(db, scope, periodType, periods[periods.length - 1]!.start, period.start);
-  const kpis = KPIS.map((kpi) => buildEntry(org, kpi, scope, period, periods.map((p) => cells.get(`${kpi.key}|${p.start}`)), now));
+  const kpis = KPIS.map((kpi) => buildEntry(org, kpi, scope, period, periods.map((p) => cells.get(cellKey(scope.id, kpi.key, p.start))), now));
   return { period: periodView(period, now), kpis };
 }
 
-export async function readSeries(db: Db, org: OrgConfig, kpi: KpiDefinition, scope: Scope, periodType: PeriodType, at: string, count: number, now: Date) {
+/**
+ * KPIs over `count` consecutive periods ending with the one containing `at` (oldest first),
+ * from one query: each point carries the status and trend the scorecard showed for it.
+ */
+export async function readSeries(
+  db: Db,
+  org: OrgConfig,
+  kpis: readonly KpiDefinition[],
+  scope: Scope,
+  periodType: PeriodType,
+  at: string,
+  count: number,
+  now: Date,
+) {
   const last = periodOfLocalDate(periodType, at, org.timeZone);
   // Every period from the earliest one a point's history needs up to the last, oldest first.
   const periods = Array.from({ length: count + HISTORY - 1 }, (_, i) => shiftPeriod(last, i - (count + HISTORY - 2), org.timeZone));
-  const cells = await loadCells(db, scope, periodType, periods[0]!.start, last.start, [kpi.key]);
-  const stored = periods.map((p) => cells.get(`${kpi.key}|${p.start}`));
-  return Array.from({ length: count }, (_, i) => {
-    const index = i + HISTORY - 1;
-    const history = stored.slice(i, index + 1).reverse(); // [this period, the one before, …]
-    return buildEntry(org, kpi, scope, periods[index]!, history, now);
+  const cells = await loadCells(db, scope, periodType, periods[0]!.start, last.start, kpis.map((k) => k.key));
+  const series = kpis.map((kpi) => {
+    const stored = periods.map((p) => cells.get(cellKey(scope.id, kpi.key, p.start)));
+    const points = Array.from({ length: count }, (_, i) => {
+      const index = i + HISTORY - 1;
+      const history = stored.slice(i, index + 1).reverse(); // [this period, the one before, …]
+      return buildEntry(org, kpi, scope, periods[index]!, history, now);
+    });
+    return { kpi, points };
   });
+  return { periods: periods.slice(HISTORY - 1).map((p) => periodView(p, now)), series };
+}
+
+export interface RedCell {
+  scope: Scope & { name: string };
+  ownerTeam: { id: string; name: string } | null;
+  entry: KpiEntry;
+  /** Not red in the period before (a newly failing KPI rather than a standing one). */
+  newlyRed: boolean;
+}
+
+/**
+ * Every red KPI of every team and service in one period ("what went red this week"),
+ * teams before services, in registry order within a scope. Two queries in all.
+ */
+export async function readRedCells(db: Db, org: OrgConfig, periodType: PeriodType, at: string, now: Date): Promise<RedCell[]> {
+  const period = periodOfLocalDate(periodType, at, org.timeZone);
+  // The previous period's status needs its own HISTORY, hence one period more.
+  const periods = Array.from({ length: HISTORY + 1 }, (_, i) => shiftPeriod(period, -i, org.timeZone));
+  const endAt = new Date(Math.min(now.getTime(), period.endAt.getTime() - 1));
+  const teamName = (id: string | null) => {
+    const team = id ? org.teams.find((t) => t.id === id) : undefined;
+    return team ? { id: team.id, name: team.name } : null;
+  };
+  const scopes: { scope: Scope & { name: string }; ownerTeam: RedCell['ownerTeam'] }[] = [
+    ...org.teams.map((t) => ({ scope: { type: 'team' as const, id: t.id, name: t.name }, ownerTeam: { id: t.id, name: t.name } })),
+    ...org.services.map((s) => ({ scope: { type: 'service' as const, id: s.id, name: s.name }, ownerTeam: teamName(activeAt(s.owners, endAt)) })),
+  ];
+  const from = periods[periods.length - 1]!.start;
+  const [teamCells, serviceCells] = await Promise.all([
+    loadCells(db, { type: 'team', id: null }, periodType, from, period.start),
+    loadCells(db, { type: 'service', id: null }, periodType, from, period.start),
+  ]);
+  const red: RedCell[] = [];
+  for (const { scope, ownerTeam } of scopes) {
+    const cells = scope.type === 'team' ? teamCells : serviceCells;
+    for (const kpi of KPIS) {
+      const history = periods.map((p) => cells.get(cellKey(scope.id, kpi.key, p.start)));
+      if (!history[0]) continue;
+      const entry = buildEntry(org, kpi, scope, period, history.slice(0, HISTORY), now);
+      if (entry.status !== 'red') continue;
+      const before = buildEntry(org, kpi, scope, periods[1]!, history.slice(1), now);
+      red.push({ scope, ownerTeam, entry, newlyRed: before.status !== 'red' });
+    }
+  }
+  return red;
 }

@@ -1,13 +1,14 @@
-// Read API over precomputed KPI values: the scorecard, a KPI's series over periods, and
-// "explain this number" (the records behind one value).
+// Read API over precomputed KPI values: the scorecard, "what went red", series over periods,
+// and "explain this number" (the records behind one value, as JSON pages or one CSV).
+import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { OrgConfig } from '../../../config.js';
 import { explainKpi } from '../../../kpi/explain.js';
 import type { PeriodType, ScopeType } from '../../../kpi/keys.js';
-import { localDate } from '../../../kpi/periods.js';
+import { localDate, periodOfLocalDate } from '../../../kpi/periods.js';
 import { KPIS, kpiDefinition } from '../../../kpi/registry.js';
-import { periodView, readScorecard, readSeries, type Scope } from '../../../kpi/scorecard.js';
+import { periodView, readRedCells, readScorecard, readSeries } from '../../../kpi/scorecard.js';
 import { InvalidInput, NotFound } from '../../../lib/errors.js';
 import { isDemo } from '../../../org/settings.js';
 import type { AppDeps } from '../../context.js';
@@ -21,13 +22,42 @@ interface ScopeParams {
 }
 
 /** Validates scope and id against the organisation and names it. */
-export function resolveScope(org: OrgConfig, params: ScopeParams): Scope & { name: string } {
+export function resolveScope(org: OrgConfig, params: ScopeParams): { type: ScopeType; id: string; name: string } {
   const type = params.scope ?? 'org';
   if (type === 'org') return { type, id: '', name: org.name };
   if (!params.id) throw new InvalidInput(`id is required for scope=${type}`, [{ path: '/querystring/id', message: 'is required' }]);
   const found = type === 'team' ? org.teams.find((t) => t.id === params.id) : org.services.find((s) => s.id === params.id);
   if (!found) throw new NotFound(`unknown ${type} ${JSON.stringify(params.id)}`);
   return { type, id: found.id, name: found.name };
+}
+
+const ExplainPage = Type.Object({
+  key: Type.String(),
+  unit: Type.String(),
+  record_kind: Type.String(),
+  scope: ScopeSchema,
+  period: PeriodSchema,
+  value: Type.Union([Type.Number(), Type.Null()]),
+  n: Type.Integer(),
+  details: Type.Object({}, { additionalProperties: true }),
+  total: Type.Integer(),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+  records: Type.Array(Type.Object({}, { additionalProperties: true })),
+});
+
+/** A CSV export holds a whole population; this bounds one download (a KPI cell rarely nears it). */
+const CSV_MAX_ROWS = 200_000;
+
+/** Records as CSV: one column per field seen (first-seen order); arrays and objects as JSON. */
+export function recordsToCsv(records: Record<string, unknown>[]): string {
+  const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  const cell = (value: unknown) =>
+    value === null || value === undefined ? ''
+    : value instanceof Date ? value.toISOString()
+    : typeof value === 'object' ? JSON.stringify(value)
+    : value;
+  return stringify(records.map((r) => columns.map((c) => cell(r[c]))), { header: true, columns, cast: { boolean: String } });
 }
 
 export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -97,8 +127,66 @@ export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
     const query = request.query as ScopeParams & { periods?: number };
     const kpi = kpiDefinition(key)!;
     const scope = resolveScope(org, query);
-    const points = await readSeries(db, org, kpi, scope, query.period ?? 'week', query.at ?? today(), query.periods ?? 12, clock());
-    return { key, scope, points };
+    const { series } = await readSeries(db, org, [kpi], scope, query.period ?? 'week', query.at ?? today(), query.periods ?? 12, clock());
+    return { key, scope, points: series[0]!.points };
+  });
+
+  app.get('/series', {
+    schema: {
+      tags: ['kpis'],
+      summary: 'Every KPI over consecutive periods ending with the one containing `at` (a team page in one request)',
+      querystring: Type.Object({ ...ScopeQuery, periods: Type.Optional(Type.Integer({ minimum: 1, maximum: 104, default: 12 })) }),
+      response: {
+        200: Type.Object({
+          scope: ScopeSchema,
+          periods: Type.Array(PeriodSchema),
+          kpis: Type.Array(Type.Object({
+            key: Type.String(), name: Type.String(), unit: Type.String(), direction: Type.String(), points: Type.Array(KpiEntrySchema),
+          })),
+        }),
+        400: ErrorResponse,
+        404: ErrorResponse,
+      },
+    },
+  }, async (request) => {
+    const query = request.query as ScopeParams & { periods?: number };
+    const scope = resolveScope(org, query);
+    const { periods, series } = await readSeries(db, org, KPIS, scope, query.period ?? 'week', query.at ?? today(), query.periods ?? 12, clock());
+    return {
+      scope,
+      periods,
+      kpis: series.map(({ kpi, points }) => ({ key: kpi.key, name: kpi.name, unit: kpi.unit, direction: kpi.direction, points })),
+    };
+  });
+
+  app.get('/scorecard/red', {
+    schema: {
+      tags: ['kpis'],
+      summary: 'Every red KPI of every team and service in one period ("what went red this week"), with the owning team',
+      querystring: Type.Object({ period: ScopeQuery.period, at: ScopeQuery.at }),
+      response: {
+        200: Type.Object({
+          period: PeriodSchema,
+          items: Type.Array(Type.Object({
+            scope: ScopeSchema,
+            owner_team: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
+            kpi: KpiEntrySchema,
+            newly_red: Type.Boolean(),
+          })),
+        }),
+        400: ErrorResponse,
+      },
+    },
+  }, async (request) => {
+    const query = request.query as { period?: PeriodType; at?: string };
+    const periodType = query.period ?? 'week';
+    const at = query.at ?? today();
+    const now = clock();
+    const cells = await readRedCells(db, org, periodType, at, now);
+    return {
+      period: periodView(periodOfLocalDate(periodType, at, org.timeZone), now),
+      items: cells.map((c) => ({ scope: c.scope, owner_team: c.ownerTeam, kpi: c.entry, newly_red: c.newlyRed })),
+    };
   });
 
   app.get('/kpis/:key/explain', {
@@ -110,34 +198,42 @@ export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
         ...ScopeQuery,
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 100 })),
         offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+        format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], {
+          default: 'json',
+          description: 'csv: every record of the population (limit and offset ignored) as one CSV download',
+        })),
       }),
       response: {
-        200: Type.Object({
-          key: Type.String(),
-          unit: Type.String(),
-          record_kind: Type.String(),
-          scope: ScopeSchema,
-          period: PeriodSchema,
-          value: Type.Union([Type.Number(), Type.Null()]),
-          n: Type.Integer(),
-          details: Type.Object({}, { additionalProperties: true }),
-          total: Type.Integer(),
-          limit: Type.Integer(),
-          offset: Type.Integer(),
-          records: Type.Array(Type.Object({}, { additionalProperties: true })),
-        }),
+        200: {
+          description: 'One page of records (JSON), or every record as CSV with format=csv',
+          content: {
+            'application/json': {
+              schema: ExplainPage,
+            },
+            'text/csv': { schema: Type.String() },
+          },
+        },
         400: ErrorResponse,
         404: ErrorResponse,
       },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { key } = request.params as { key: string };
-    const query = request.query as ScopeParams & { limit?: number; offset?: number };
+    const query = request.query as ScopeParams & { limit?: number; offset?: number; format?: 'json' | 'csv' };
     const kpi = kpiDefinition(key)!;
     const scope = resolveScope(org, query);
-    const page = { limit: query.limit ?? 100, offset: query.offset ?? 0 };
+    const csv = query.format === 'csv';
+    const page = csv ? { limit: CSV_MAX_ROWS, offset: 0 } : { limit: query.limit ?? 100, offset: query.offset ?? 0 };
     const now = clock();
     const result = await explainKpi(db, org, kpi, scope, query.period ?? 'week', query.at ?? today(), page, now);
+    if (csv) {
+      const period = periodView(result.period, now);
+      const filename = [key, scope.type, scope.id, period.label].filter(Boolean).join('_').replace(/[^\w.-]+/g, '-');
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${filename}.csv"`)
+        .send(recordsToCsv(result.records));
+    }
     return {
       key, unit: kpi.unit, record_kind: kpi.recordKind, scope,
       period: periodView(result.period, now),
