@@ -1,5 +1,6 @@
 // buildApp(deps) → a FastifyInstance that never listens itself (tests use inject).
 // Routes are registered here explicitly so the wiring can be found with grep.
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -7,6 +8,7 @@ import { recordSchemas } from '../connectors/contract.js';
 import type { AppDeps } from './http/context.js';
 import { registerBearerAuth } from './http/plugins/auth.js';
 import { registerErrorHandler } from './http/plugins/errors.js';
+import { defaultWebDir, registerWeb } from './http/plugins/static-web.js';
 import { healthRoutes } from './http/routes/health.js';
 import { ingestRoutes } from './http/routes/v1/ingest.js';
 import { kpiRoutes } from './http/routes/v1/kpis.js';
@@ -21,6 +23,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   });
   registerErrorHandler(app);
   registerBearerAuth(app, deps.config.env.apiToken);
+  // gzip/brotli for JSON and the dashboard's files alike (the first screen's budget is compressed bytes).
+  await app.register(compress, { global: true, threshold: 1024 });
 
   await app.register(swagger, {
     openapi: {
@@ -48,5 +52,6 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register((scope) => orgRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register((scope) => kpiRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register((scope) => ingestRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register((scope) => registerWeb(scope, deps.config.env.webDir ?? defaultWebDir()));
   return app;
 }

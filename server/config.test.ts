@@ -40,11 +40,13 @@ describe('parseEnv', () => {
       host: '127.0.0.1',
       apiToken: undefined,
       logLevel: 'info',
+      webDir: undefined,
+      chromiumPath: '/usr/bin/chromium',
     });
   });
 
   it('treats empty strings as unset', () => {
-    expect(parseEnv({ PORT: '', DATABASE_URL: '', BELLWETHER_DATA_DIR: '', BELLWETHER_CONFIG: '', HOST: '', BELLWETHER_API_TOKEN: '', LOG_LEVEL: '' })).toEqual(parseEnv({}));
+    expect(parseEnv({ PORT: '', DATABASE_URL: '', BELLWETHER_DATA_DIR: '', BELLWETHER_CONFIG: '', HOST: '', BELLWETHER_API_TOKEN: '', LOG_LEVEL: '', BELLWETHER_WEB_DIR: '', BELLWETHER_CHROMIUM_PATH: '' })).toEqual(parseEnv({}));
   });
 
   it.each([
@@ -58,6 +60,8 @@ describe('parseEnv', () => {
     [{ BELLWETHER_API_TOKEN: 's3cret' }, { apiToken: 's3cret' }],
     [{ LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
     [{ LOG_LEVEL: 'silent' }, { logLevel: 'silent' }],
+    [{ BELLWETHER_WEB_DIR: '/srv/web' }, { webDir: '/srv/web' }],
+    [{ BELLWETHER_CHROMIUM_PATH: '/opt/chrome/chrome' }, { chromiumPath: '/opt/chrome/chrome' }],
   ])('reads %j', (env, expected) => {
     expect(parseEnv(env)).toMatchObject(expected);
   });

@@ -147,6 +147,10 @@ export interface EnvConfig {
   host: string;
   apiToken: string | undefined;
   logLevel: string;
+  /** The built dashboard; unset = dist/web in the package. */
+  webDir: string | undefined;
+  /** Chromium for the monthly report's PDF. */
+  chromiumPath: string;
 }
 
 export interface Config {
@@ -178,6 +182,8 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvConfig {
     host: env.HOST || '127.0.0.1',
     apiToken: env.BELLWETHER_API_TOKEN || undefined,
     logLevel,
+    webDir: env.BELLWETHER_WEB_DIR || undefined,
+    chromiumPath: env.BELLWETHER_CHROMIUM_PATH || '/usr/bin/chromium',
   };
 }
 

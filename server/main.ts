@@ -41,5 +41,5 @@ export async function serve(config: Config): Promise<void> {
   });
 
   const address = await app.listen({ port: config.env.port, host: config.env.host });
-  console.log(`\nBellwether is running: ${address}/api/v1/scorecard  (API docs: ${address}/docs)\n`);
+  console.log(`\nBellwether is running: open ${address}/  (API: ${address}/api/v1/scorecard, docs: ${address}/docs)\n`);
 }

@@ -18,10 +18,10 @@ export interface Harness {
   compute(options?: { all?: boolean }): Promise<ComputeResult>;
 }
 
-export async function createHarness(options: { orgYaml: string; now: Date; apiToken?: string }): Promise<Harness> {
+export async function createHarness(options: { orgYaml: string; now: Date; apiToken?: string; webDir?: string }): Promise<Harness> {
   const database = await createTestDatabase();
   const config: Config = {
-    env: { ...parseEnv({}), apiToken: options.apiToken },
+    env: { ...parseEnv({}), apiToken: options.apiToken, webDir: options.webDir },
     org: parseOrgConfig(options.orgYaml),
     orgSource: 'file',
   };

@@ -111,7 +111,7 @@ describe('GET /api/v1/scorecard/red', () => {
   }
 
   it('lists exactly the red cells of every team and service scorecard', async () => {
-    for (const [period, at] of [['week', '2026-11-04'], ['week', '2026-11-11'], ['week', '2026-11-18'], ['month', '2026-11-18'], ['quarter', '2026-11-18']]) {
+    for (const [period, at] of [['week', '2026-11-04'], ['week', '2026-11-11'], ['week', '2026-11-18'], ['month', '2026-11-18'], ['quarter', '2026-11-18']] as const) {
       const red = await get(`/api/v1/scorecard/red?period=${period}&at=${at}`);
       const items = red.items.map((i: { scope: { type: string; id: string }; kpi: { key: string; value: number } }) => ({ scope: `${i.scope.type}:${i.scope.id}`, key: i.kpi.key, value: i.kpi.value }));
       expect(items, `${period} ${at}`).toEqual(await redFromScorecards(period, at));
