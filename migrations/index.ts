@@ -2,7 +2,9 @@
 // (tests, tsx) and from dist/ without a file-system scan. Append new ones; never edit.
 import type { Migration } from 'kysely';
 import * as coreTables from './2026_11_22_0001_core_tables.js';
+import * as reportSnapshots from './2026_11_22_0002_report_snapshots.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_core_tables': coreTables,
+  '2026_11_22_0002_report_snapshots': reportSnapshots,
 };

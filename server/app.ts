@@ -13,6 +13,8 @@ import { healthRoutes } from './http/routes/health.js';
 import { ingestRoutes } from './http/routes/v1/ingest.js';
 import { kpiRoutes } from './http/routes/v1/kpis.js';
 import { orgRoutes } from './http/routes/v1/org.js';
+import { reportRoutes } from './http/routes/v1/reports.js';
+import { reportPdfRoutes } from './http/routes/v1/report-pdf.js';
 
 export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -52,6 +54,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register((scope) => orgRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register((scope) => kpiRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register((scope) => ingestRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register((scope) => reportRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register((scope) => reportPdfRoutes(scope, deps, app), { prefix: '/api/v1' });
   await app.register((scope) => registerWeb(scope, deps.config.env.webDir ?? defaultWebDir()));
   return app;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// bellwether serve | migrate | compute [--all] | import FILE | demo — one entry for every command.
+// bellwether serve | migrate | compute [--all] | import FILE | report --month M | demo — one entry for every command.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from './config.js';
@@ -11,6 +11,9 @@ import { runComputeJob } from './jobs/scheduler.js';
 import { systemClock } from './lib/clock.js';
 import { AppError, ConfigError } from './lib/errors.js';
 import { consoleLogger } from './lib/logger.js';
+import type { MonthlyReport, ReportComparison, ReportKpi } from './reports/monthly-report.js';
+import { formatPercentChange, formatValue } from './reports/narrative.js';
+import { readMonthlyReport, snapshotMonth } from './reports/snapshots.js';
 import { prepareDatabase, serve } from './main.js';
 
 const USAGE = `usage: bellwether <command>
@@ -20,6 +23,10 @@ const USAGE = `usage: bellwether <command>
   compute [--all]               recompute dirty KPI cells (or every cell)
   import FILE [--kind K] [--format ndjson|json|csv]
                                 import records (deployment, commit, pull_request, incident)
+  report --month YYYY-MM [--reissue --reason TEXT]
+                                print a month's report (the latest issued version, else live
+                                and provisional); --reissue issues a finished month again as
+                                its next version, with the reason shown beside it
   demo [--scale N] [--weeks N]  seed the demo organisation's data (needs no bellwether.yaml)
 
 Environment: DATABASE_URL (unset: embedded PGlite in BELLWETHER_DATA_DIR, default ./data),
@@ -35,6 +42,50 @@ async function withDatabase<T>(config: Config, run: (db: Db) => Promise<T>): Pro
   }
 }
 
+/** A month-over-month cell of the report table: '+38 % from 44 h, worse', or '-' without data on either side. */
+function comparisonText(kpi: ReportKpi, comparison: ReportComparison): string {
+  if (comparison.delta === null || comparison.value === null) return '-';
+  const from = formatValue(comparison.value, kpi.unit);
+  if (comparison.trend === 'flat') return `same as ${comparison.period.label}`;
+  const word = comparison.trend === 'improving' ? 'better' : 'worse';
+  if (comparison.delta_pct === null) return `from ${from}, ${word}`;
+  return `${comparison.delta > 0 ? '+' : '-'}${formatPercentChange(comparison.delta_pct)} from ${from}, ${word}`;
+}
+
+/** The report as plain text: a KPI table, the red items with owners, and the narrative. */
+function formatReportText(report: MonthlyReport): string {
+  const issued = report.status === 'final'
+    ? `final, version ${report.version} of ${report.versions.length}, issued ${report.issued_at} (${report.versions.find((v) => v.version === report.version)?.reason ?? ''})`
+    : `provisional: ${report.period.partial ? 'the month is not over' : 'not issued yet'}, built ${report.generated_at}`;
+  const rows = [
+    ['KPI', 'Value', 'n', 'Target', 'Status', 'vs previous month', 'vs quarter ago'],
+    ...report.kpis.map((k) => [
+      k.name, k.value === null ? 'no data' : formatValue(k.value, k.unit), String(k.n),
+      `${k.direction === 'lower_is_better' ? '<=' : '>='} ${formatValue(k.target, k.unit)}`,
+      k.status + (k.confidence === 'low' ? ' (low confidence)' : ''),
+      comparisonText(k, k.previous_month), comparisonText(k, k.quarter_ago),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const table = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  table.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const red = report.red_items.length
+    ? report.red_items.map((item) => `  - ${item.scope.type} ${item.scope.name}: ${item.name} ${item.value === null ? 'no data' : formatValue(item.value, item.unit)} (target ${formatValue(item.target, item.unit)}, n = ${item.n}), owner ${item.owner_team?.name ?? 'unknown'}${item.newly_red ? ', newly red' : ''}`)
+    : ['  (none)'];
+  return [
+    `${report.organisation}: monthly report ${report.month} (${report.period.start} to ${report.period.end}, ${report.time_zone})`,
+    issued,
+    '',
+    ...table,
+    '',
+    'Red items:',
+    ...red,
+    '',
+    'What changed:',
+    ...report.narrative.map((s) => `  - ${s.text}`),
+  ].join('\n');
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
   const { values, positionals } = parseArgs({
@@ -46,6 +97,9 @@ async function main(argv: string[]): Promise<number> {
       format: { type: 'string' },
       scale: { type: 'string', default: '1' },
       weeks: { type: 'string', default: '26' },
+      month: { type: 'string' },
+      reissue: { type: 'boolean', default: false },
+      reason: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -82,6 +136,19 @@ async function main(argv: string[]): Promise<number> {
       return withDatabase(config, async (db) => {
         const counts = await importText(db, config.org, readFileSync(file, 'utf8'), format, kind);
         console.log(`imported ${file}: ${counts.received} records (${counts.inserted} new, ${counts.updated} updated, ${counts.unchanged} unchanged)`);
+        return 0;
+      });
+    }
+    case 'report': {
+      const month = values.month;
+      if (!month) throw new AppError('usage', 2, 'report needs --month YYYY-MM');
+      if (values.reissue && !values.reason?.trim()) throw new AppError('usage', 2, 'report --reissue needs --reason TEXT (shown with the new version)');
+      if (!values.reissue && values.reason !== undefined) throw new AppError('usage', 2, '--reason goes with --reissue');
+      return withDatabase(config, async (db) => {
+        const report = values.reissue
+          ? await snapshotMonth(db, config.org, month, systemClock(), values.reason!)
+          : await readMonthlyReport(db, config.org, month, systemClock());
+        console.log(formatReportText(report));
         return 0;
       });
     }

@@ -18,10 +18,10 @@ export interface Harness {
   compute(options?: { all?: boolean }): Promise<ComputeResult>;
 }
 
-export async function createHarness(options: { orgYaml: string; now: Date; apiToken?: string; webDir?: string }): Promise<Harness> {
+export async function createHarness(options: { orgYaml: string; now: Date; apiToken?: string; webDir?: string; chromiumPath?: string }): Promise<Harness> {
   const database = await createTestDatabase();
   const config: Config = {
-    env: { ...parseEnv({}), apiToken: options.apiToken, webDir: options.webDir },
+    env: { ...parseEnv({}), apiToken: options.apiToken, webDir: options.webDir, ...(options.chromiumPath ? { chromiumPath: options.chromiumPath } : {}) },
     org: parseOrgConfig(options.orgYaml),
     orgSource: 'file',
   };
@@ -43,7 +43,7 @@ export async function createHarness(options: { orgYaml: string; now: Date; apiTo
 const TABLES = [
   'teams', 'team_parents', 'services', 'service_owners', 'service_repositories', 'scope_members', 'org_settings',
   'deployments', 'commits', 'pull_requests', 'incidents', 'deployment_facts', 'deployment_changes', 'kpi_values',
-  'dirty_periods', 'job_runs',
+  'dirty_periods', 'job_runs', 'report_snapshots',
 ] as const;
 
 /** Row count of every table. */

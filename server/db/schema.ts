@@ -175,6 +175,16 @@ export interface JobRunsTable {
   error: string | null;
 }
 
+/** One issued version of a month's report; `payload` is the report as it was sent. */
+export interface ReportSnapshotsTable {
+  id: Generated<number>;
+  month: string;
+  version: number;
+  issued_at: Timestamp;
+  reason: string;
+  payload: Json;
+}
+
 export interface Database {
   teams: TeamsTable;
   team_parents: TeamParentsTable;
@@ -192,6 +202,7 @@ export interface Database {
   kpi_values: KpiValuesTable;
   dirty_periods: DirtyPeriodsTable;
   job_runs: JobRunsTable;
+  report_snapshots: ReportSnapshotsTable;
 }
 
 export type DeploymentRow = Selectable<DeploymentsTable>;

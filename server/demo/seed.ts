@@ -45,7 +45,7 @@ export async function removeDemoDataIfConfigured(db: Db, config: Config, log: Lo
   if (config.orgSource !== 'file' || !(await isDemo(db))) return;
   log.warn({}, 'an organisation file is configured: removing the demo data seeded earlier');
   await db.transaction().execute(async (trx) => {
-    for (const table of ['kpi_values', 'dirty_periods', 'deployment_changes', 'deployment_facts', 'incidents', 'deployments', 'pull_requests', 'commits'] as const) {
+    for (const table of ['report_snapshots', 'kpi_values', 'dirty_periods', 'deployment_changes', 'deployment_facts', 'incidents', 'deployments', 'pull_requests', 'commits'] as const) {
       await trx.deleteFrom(table).execute();
     }
     await deleteSetting(trx, 'demo');

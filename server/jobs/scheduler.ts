@@ -1,5 +1,6 @@
 // node-cron only triggers work; each run takes a Postgres advisory lock (inside the
 // compute transaction) so one replica computes per tick, and every run is a job_runs row.
+// After a successful compute, last month's report is snapshotted once it is due.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../../connectors/contract.js';
 import type { OrgConfig } from '../config.js';
@@ -7,6 +8,7 @@ import type { Db } from '../db/database.js';
 import { computeKpis } from '../kpi/engine.js';
 import type { Clock } from '../lib/clock.js';
 import { withSpan } from '../lib/tracing.js';
+import { snapshotClosedMonth } from '../reports/snapshots.js';
 
 export interface JobOutcome {
   status: 'succeeded' | 'failed' | 'skipped';
@@ -30,7 +32,22 @@ export async function runComputeJob(db: Db, org: OrgConfig, clock: Clock, log: L
     .where('id', '=', run.id)
     .execute();
   if (outcome.status === 'succeeded' && outcome.cells > 0) log.info({ job, cells: outcome.cells }, 'kpi cells recomputed');
+  if (outcome.status === 'succeeded') await snapshotClosedMonthAfterCompute(db, org, clock, log);
   return outcome;
+}
+
+/**
+ * Freezes last month's report once it has been over for a day (issue #4), right after a
+ * compute so the snapshot holds the freshest values. A failure is logged, not thrown: the
+ * compute itself succeeded, and the next tick tries again.
+ */
+async function snapshotClosedMonthAfterCompute(db: Db, org: OrgConfig, clock: Clock, log: Logger): Promise<void> {
+  try {
+    const report = await snapshotClosedMonth(db, org, clock());
+    if (report) log.info({ job: 'report-snapshot', month: report.month, version: report.version }, 'monthly report snapshotted');
+  } catch (error) {
+    log.error({ err: error, job: 'report-snapshot' }, 'monthly report snapshot failed');
+  }
 }
 
 export interface Scheduler {

@@ -7,10 +7,10 @@ import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { AggregateRow, KpiDefinition } from './definition.js';
 import { PERIOD_TYPES, type PeriodType } from './keys.js';
-import { elapsedHours, periodOfLocalDate } from './periods.js';
+import { elapsedHours, localDate, periodOfLocalDate, shiftPeriod } from './periods.js';
 import type { CellFilter } from './queries/population.js';
 import { KPIS } from './registry.js';
-import { deleteSetting, readSetting } from '../org/settings.js';
+import { deleteSetting, readSetting, writeSetting } from '../org/settings.js';
 
 type Trx = Transaction<Database>;
 
@@ -37,6 +37,7 @@ export async function computeKpis(db: Db, org: OrgConfig, options: { all?: boole
     const all = mode === 'all' || pending;
     const cells = all ? await computeAll(trx, org, options.now) : await computeDirty(trx, org, options.now);
     if (pending) await deleteSetting(trx, 'full_recompute_pending');
+    await writeSetting(trx, 'computed_through', options.now.toISOString());
     return { ran: true, cells, mode: all ? 'all' : 'dirty' };
   });
 }
@@ -53,9 +54,28 @@ async function computeAll(trx: Trx, org: OrgConfig, now: Date): Promise<number> 
   return cells;
 }
 
+/**
+ * Periods that ended in (since, now], per type: a cell computed while its period was still
+ * open holds a partial value (a rate over the days so far, the incidents resolved so far),
+ * so it is recomputed once its period has closed, even if no record of it changed.
+ */
+export function periodsClosedBetween(since: Date, now: Date, timeZone: string): { periodType: PeriodType; start: string; endAt: Date }[] {
+  const closed = [];
+  for (const periodType of PERIOD_TYPES) {
+    let period = periodOfLocalDate(periodType, localDate(since, timeZone), timeZone);
+    while (period.endAt <= now) {
+      if (period.endAt > since) closed.push({ periodType, start: period.start, endAt: period.endAt });
+      period = shiftPeriod(period, 1, timeZone);
+    }
+  }
+  return closed;
+}
+
 async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number> {
   const dirty = await trx.deleteFrom('dirty_periods').returning(['service_id', 'period_type', sql<string>`period_start::text`.as('period_start')]).execute();
-  if (!dirty.length) return 0;
+  const since = await lastComputedAt(trx);
+  const closed = since ? periodsClosedBetween(since, now, org.timeZone) : [];
+  if (!dirty.length && !closed.length) return 0;
   await sql`create temp table compute_cells (period_type text not null, scope_type text not null, scope_id text not null,
     period_start date not null, primary key (period_type, scope_type, scope_id, period_start)) on commit drop`.execute(trx);
   // A dirty service period dirties the same period of every scope the service counted for
@@ -73,12 +93,23 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number
         and sm.valid_to > timezone(${org.timeZone}, d.period_start::timestamp)
       on conflict do nothing`.execute(trx);
   }
+  if (closed.length) {
+    await sql`
+      insert into compute_cells (period_type, scope_type, scope_id, period_start)
+      select distinct k.period_type, k.scope_type, k.scope_id, k.period_start
+      from unnest(${closed.map((c) => c.periodType)}::text[], ${closed.map((c) => c.start)}::date[], ${closed.map((c) => c.endAt.toISOString())}::timestamptz[])
+        as c(period_type, period_start, end_at)
+      join kpi_values k on k.period_type = c.period_type and k.period_start = c.period_start and k.computed_at < c.end_at
+      on conflict do nothing`.execute(trx);
+  }
+  const { rows: ranges } = await sql<{ period_type: PeriodType; first: string; last: string }>`
+    select period_type, min(period_start)::text as first, max(period_start)::text as last from compute_cells group by period_type`.execute(trx);
   let cells = 0;
   for (const periodType of PERIOD_TYPES) {
-    const starts = [...new Set(dirty.filter((d) => d.period_type === periodType).map((d) => d.period_start))].sort();
-    if (!starts.length) continue;
-    const from = periodOfLocalDate(periodType, starts[0]!, org.timeZone).startAt;
-    const to = periodOfLocalDate(periodType, starts[starts.length - 1]!, org.timeZone).endAt;
+    const range = ranges.find((r) => r.period_type === periodType);
+    if (!range) continue;
+    const from = periodOfLocalDate(periodType, range.first, org.timeZone).startAt;
+    const to = periodOfLocalDate(periodType, range.last, org.timeZone).endAt;
     await sql`delete from kpi_values k using compute_cells cc where cc.period_type = ${periodType} and k.period_type = cc.period_type
       and k.scope_type = cc.scope_type and k.scope_id = cc.scope_id and k.period_start = cc.period_start`.execute(trx);
     for (const kpi of KPIS) {
@@ -86,6 +117,14 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number
     }
   }
   return cells;
+}
+
+/** The `now` of the last run (a watermark kept in org_settings; before the first, the oldest stored cell). */
+async function lastComputedAt(trx: Trx): Promise<Date | null> {
+  const stored = await readSetting(trx, 'computed_through');
+  if (typeof stored === 'string') return new Date(stored);
+  const row = await trx.selectFrom('kpi_values').select((eb) => eb.fn.min('computed_at').as('oldest')).executeTakeFirst();
+  return row?.oldest ? new Date(row.oldest as Date) : null;
 }
 
 /** Aggregates one KPI over the filter's population, grouped by cell. */

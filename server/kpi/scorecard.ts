@@ -81,7 +81,7 @@ export function resolveTarget(org: OrgConfig, kpi: KpiDefinition, scope: Scope, 
 }
 
 /** The value in force at `at`; before the first entry, the latest one (targets still resolve). */
-function activeAt<T>(entries: readonly Effective<T>[], at: Date): T | null {
+export function activeAt<T>(entries: readonly Effective<T>[], at: Date): T | null {
   return (entryAt(entries, at) ?? entries[entries.length - 1])?.value ?? null;
 }
 
