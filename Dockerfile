@@ -7,9 +7,13 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY server ./server
 COPY connectors ./connectors
 COPY migrations ./migrations
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-slim
+# Chromium prints the monthly report to PDF (GET /api/v1/reports/monthly/{month}.pdf).
+RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 BELLWETHER_DATA_DIR=/data
 COPY --from=build /app/node_modules ./node_modules

@@ -1,14 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers (STYLE.md, Testing): `unit` needs nothing; `db` talks to a real Postgres
-// (DATABASE_URL) or embedded PGlite. `npm test` runs both.
+// Three tiers (STYLE.md, Testing): `unit` needs nothing; `db` talks to a real Postgres
+// (DATABASE_URL) or embedded PGlite; `e2e` adds Chromium. `npm test` runs them all.
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['server/**/*.test.ts', 'connectors/**/*.test.ts'],
+          include: ['server/**/*.test.ts', 'connectors/**/*.test.ts', 'web/**/*.test.ts'],
           exclude: ['**/*.db.test.ts', 'node_modules/**'],
         },
       },
@@ -20,6 +20,17 @@ export default defineConfig({
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The dashboard in a real Chromium against the real app on a loopback port.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts', 'test/e2e/setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
         },
       },
     ],

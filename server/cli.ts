@@ -12,7 +12,8 @@ import { systemClock } from './lib/clock.js';
 import { AppError, ConfigError } from './lib/errors.js';
 import { consoleLogger } from './lib/logger.js';
 import type { MonthlyReport, ReportComparison, ReportKpi } from './reports/monthly-report.js';
-import { formatPercentChange, formatValue } from './reports/narrative.js';
+import { formatValue } from './kpi/format.js';
+import { formatPercentChange } from './reports/narrative.js';
 import { readMonthlyReport, snapshotMonth } from './reports/snapshots.js';
 import { prepareDatabase, serve } from './main.js';
 

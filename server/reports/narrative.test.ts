@@ -1,7 +1,8 @@
 // The monthly report's generated sentences: wording per case, "driven by" selection, value
 // formatting, and the rule that every number a sentence shows is one of its `numbers`.
 import { describe, expect, it } from 'vitest';
-import { buildNarrative, findDriver, formatPercentChange, formatValue, type NarrativeKpi, type ReportSentence, type TeamBreakdown, type TeamReading } from './narrative.js';
+import { formatValue } from '../kpi/format.js';
+import { buildNarrative, findDriver, formatPercentChange, type NarrativeKpi, type ReportSentence, type TeamBreakdown, type TeamReading } from './narrative.js';
 
 type Month = { value: number | null; n: number; status?: NarrativeKpi['status'] };
 
@@ -34,7 +35,7 @@ const team = (id: string, name: string, kpis: Record<string, TeamReading>): Team
 
 /** Every number in the text is one of the sentence's numbers, and every one of its numbers is in the text. */
 function expectOnlyItsNumbers(sentence: ReportSentence) {
-  const tokens = (text: string) => text.match(/\d+(?:\.\d+)?/g) ?? [];
+  const tokens = (text: string) => text.match(/\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?/g) ?? [];
   const allowed = new Set(Object.values(sentence.numbers).flatMap((value) => tokens(String(value))));
   for (const token of tokens(sentence.text)) expect(allowed, `${token} in "${sentence.text}"`).toContain(token);
   for (const value of Object.values(sentence.numbers)) expect(sentence.text).toContain(String(value));
@@ -56,7 +57,7 @@ describe('formatValue', () => {
     [0.4286, 'deploys/day', '0.43 deploys/day'],
     [2.345, 'deploys/day', '2.3 deploys/day'],
     [12.6, 'deploys/day', '13 deploys/day'],
-    [1234.5, 'hours', '1235 h'],
+    [1234.5, 'hours', '1,235 h'],
   ])('%d %s → %s', (value, unit, expected) => {
     expect(formatValue(value, unit)).toBe(expected);
   });

@@ -2,6 +2,7 @@
 // (issue #4: "no invented facts: each sentence names the numbers it comes from"). Pure: the
 // report builder reads the data; this module only words it, so every rule here is unit-tested.
 import type { Confidence, Direction, Status } from '../kpi/rules/status.js';
+import { formatNumber, formatValue } from '../kpi/format.js';
 
 /** What a sentence needs to know about one KPI this month and the month before. */
 export interface NarrativeKpi {
@@ -65,42 +66,13 @@ export const DEFAULT_THRESHOLD_PCT = 5;
 const ORDER: SentenceKind[] = ['turned_red', 'still_red', 'change', 'back_on_target', 'steady', 'no_previous', 'low_confidence', 'no_data'];
 
 // ---------------------------------------------------------------- number formatting
-
-/** Rounds to `decimals` and drops trailing zeros ('4.0' → '4'); never uses thousands separators. */
-function fixed(value: number, decimals: number): string {
-  return String(Number(value.toFixed(decimals)));
-}
-
-function hours(value: number): string {
-  return `${Math.abs(value) < 10 ? fixed(value, 1) : fixed(value, 0)} h`;
-}
-
-/**
- * A KPI value as the report prints it: hours as '61 h' (one decimal below 10), minutes as
- * '45 min' below two hours and in hours above ('2.5 h'), rates as '14.3 %', deployment
- * frequency with two decimals below one a day ('0.43 deploys/day').
- */
-export function formatValue(value: number, unit: string): string {
-  switch (unit) {
-    case 'hours':
-      return hours(value);
-    case 'minutes':
-      return Math.round(value) < 120 ? `${fixed(value, 0)} min` : hours(value / 60);
-    case '%':
-      return `${fixed(value, 1)} %`;
-    case 'deploys/day': {
-      const abs = Math.abs(value);
-      return `${fixed(value, abs < 1 ? 2 : abs < 10 ? 1 : 0)} deploys/day`;
-    }
-    default:
-      return `${fixed(value, 1)} ${unit}`;
-  }
-}
+// Values go through server/kpi/format.ts, the dashboard's formatter, so a sentence and the
+// table beside it print a number identically.
 
 /** A relative change, without its sign (the sentence says up or down): '38 %', '5.3 %'. */
 export function formatPercentChange(deltaPct: number): string {
   const abs = Math.abs(deltaPct);
-  return `${fixed(abs, abs < 10 ? 1 : 0)} %`;
+  return `${formatNumber(abs, abs < 10 ? 1 : 0)} %`;
 }
 
 /** "at most 72 h" for lower-is-better KPIs, "at least 1 deploys/day" for higher-is-better ones. */

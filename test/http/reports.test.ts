@@ -9,7 +9,7 @@ import { demoConfigFile } from '../../server/config.js';
 import { generateDemoData } from '../../server/demo/generate.js';
 import { ingestRecords } from '../../server/ingest/ingest.js';
 import type { MonthlyReport } from '../../server/reports/monthly-report.js';
-import { formatValue } from '../../server/reports/narrative.js';
+import { formatValue } from '../../server/kpi/format.js';
 import { snapshotClosedMonth } from '../../server/reports/snapshots.js';
 import type { MonthlyReport as DashboardMonthlyReport, ReportListResponse as DashboardReportList } from '../../web/src/api-types.js';
 import type { ReportListResponse } from '../../server/reports/snapshots.js';

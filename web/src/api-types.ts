@@ -97,7 +97,7 @@ export interface OrgResponse {
 export interface ExplainResponse {
   key: string;
   unit: string;
-  record_kind: 'deployment' | 'change' | 'incident';
+  record_kind: 'deployment' | 'failed_deployment' | 'change' | 'incident';
   scope: Scope;
   period: PeriodView;
   value: number | null;
@@ -114,6 +114,8 @@ export interface ReportComparison {
   period: PeriodView;
   value: number | null;
   n: number;
+  confidence: KpiEntry['confidence'];
+  status: Status;
   delta: number | null; // this month − that period
   delta_pct: number | null;
   trend: 'improving' | 'worsening' | 'flat' | null; // by the KPI's direction
@@ -125,6 +127,7 @@ export interface ReportKpi {
   direction: Direction;
   value: number | null;
   n: number;
+  confidence: KpiEntry['confidence'];
   target: number;
   status: Status;
   status_reason: string | null;
@@ -132,7 +135,7 @@ export interface ReportKpi {
   band_year: number | null;
   previous_month: ReportComparison;
   quarter_ago: ReportComparison; // the same month one quarter earlier
-  trend: { label: string; start: string; value: number | null; n: number }[]; // the last 6 months, oldest first
+  trend: { label: string; start: string; value: number | null; n: number; confidence: KpiEntry['confidence'] }[]; // the last 6 months, oldest first
 }
 export interface ReportRedItem {
   scope: Scope;
@@ -143,10 +146,12 @@ export interface ReportRedItem {
   unit: string;
   target: number;
   n: number;
+  newly_red: boolean; // not red the month before
 }
 /** A sentence generated from the data; `numbers` are the figures it names. */
 export interface ReportSentence {
   kpi: string;
+  kind: 'turned_red' | 'still_red' | 'change' | 'back_on_target' | 'steady' | 'no_previous' | 'low_confidence' | 'no_data';
   text: string;
   numbers: Record<string, number | string>;
 }

@@ -1,0 +1,191 @@
+// The dashboard in Chromium on the demo organisation: each page shows exactly what the API
+// says, the VP → director → records path works by clicking, state lives in the URL (back
+// works), the monthly report prints to a PDF holding the same numbers, and the first screen
+// stays within its byte budget.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ExplainResponse, MonthlyReport, OrgResponse, RedItemsResponse, ScorecardResponse } from '../../web/src/api-types.js';
+import { formatValue } from '../../web/src/format.js';
+import { ARTIFACTS, chromiumPath, launchBrowser, ready, screenshot, startDemoServer, type DemoServer } from './support.js';
+
+const describeE2e = chromiumPath ? describe : describe.skip;
+const FIRST_SCREEN_BUDGET = 150 * 1024;
+
+describeE2e('the dashboard on the demo organisation', () => {
+  let server: DemoServer;
+  let browser: Browser;
+  let page: Page;
+  const api = async <T>(path: string): Promise<T> => {
+    const res = await server.h.app.inject({ url: path });
+    expect(res.statusCode, `${path}: ${res.body}`).toBe(200);
+    return res.json() as T;
+  };
+  const open = async (path: string) => {
+    await page.goto(server.url + path);
+    await ready(page);
+  };
+  const text = async (selector: ReturnType<Page['getByTestId']>) => ((await selector.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  const digits = (s: string) => Number(s.replace(/[^\d]/g, ''));
+
+  beforeAll(async () => {
+    server = await startDemoServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  beforeEach(async () => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    page.on('pageerror', (error) => {
+      throw error;
+    });
+  });
+  afterEach(async () => page?.close());
+
+  /** Every KPI card on the scorecard page shows the API's value, n and status. */
+  async function expectScorecardMatches(card: ScorecardResponse) {
+    const withData = card.kpis.filter((k) => k.n > 0);
+    expect(withData.length).toBeGreaterThan(0);
+    for (const kpi of withData) {
+      const el = page.getByTestId(`kpi-${kpi.key}`);
+      expect(await text(el.getByTestId('value')), kpi.key).toBe(formatValue(kpi.value, kpi.unit));
+      expect(digits(await text(el.getByTestId('n'))), kpi.key).toBe(kpi.n);
+      expect(await el.getAttribute('data-status'), kpi.key).toBe(kpi.status);
+      expect(await text(el.getByTestId('status'))).not.toBe('');
+    }
+  }
+
+  it('scorecard: every KPI with the API value, n and status, and what went red', async () => {
+    await open('/');
+    await screenshot(page, 'scorecard-week');
+    const card = await api<ScorecardResponse>('/api/v1/scorecard');
+    await expectScorecardMatches(card);
+    const red = await api<RedItemsResponse>('/api/v1/scorecard/red');
+    const shown = await page.getByTestId('red-item').evaluateAll((items) => items.map((i) => `${i.getAttribute('data-scope-id')}|${i.getAttribute('data-kpi')}`));
+    expect(shown.sort()).toEqual(red.items.map((i) => `${i.scope.id}|${i.kpi.key}`).sort());
+  });
+
+  it('period picker: month view matches the API, the URL holds the state and back returns to the week', async () => {
+    await open('/');
+    const week = new URL(page.url());
+    await page.getByRole('link', { name: /^month$/i }).or(page.getByRole('button', { name: /^month$/i })).first().click();
+    await ready(page);
+    expect(new URL(page.url()).searchParams.get('period')).toBe('month');
+    await expectScorecardMatches(await api<ScorecardResponse>('/api/v1/scorecard?period=month'));
+    await screenshot(page, 'scorecard-month');
+    await page.goBack();
+    await ready(page);
+    expect(new URL(page.url()).search).toBe(week.search);
+    await expectScorecardMatches(await api<ScorecardResponse>('/api/v1/scorecard'));
+  });
+
+  it('click-through: scorecard → team → explain, each page agreeing with the API', async () => {
+    const org = await api<OrgResponse>('/api/v1/org');
+    await open('/');
+    await page.locator('a[href^="/teams/"]').first().click();
+    await ready(page);
+    const teamId = new URL(page.url()).pathname.split('/')[2]!;
+    const team = org.teams.find((t) => t.id === teamId)!;
+    expect(team).toBeDefined();
+    await screenshot(page, 'team');
+    for (const key of ['deployment_frequency', 'lead_time_for_changes']) await expect(page.getByTestId(`chart-${key}`).count()).resolves.toBe(1);
+    const servicesTable = await text(page.getByTestId('services-table'));
+    for (const id of team.services) expect(servicesTable).toContain(org.services.find((s) => s.id === id)!.name);
+
+    await page.locator('a[href^="/explain/lead_time_for_changes"]').first().click();
+    await ready(page);
+    const url = new URL(page.url());
+    expect(url.searchParams.get('scope')).toBe('team');
+    expect(url.searchParams.get('id')).toBe(teamId);
+    await screenshot(page, 'explain');
+    const explain = await api<ExplainResponse>(`/api/v1/kpis/lead_time_for_changes/explain${url.search}`);
+    expect(await text(page.getByTestId('explain-value'))).toContain(formatValue(explain.value, explain.unit));
+    expect(digits(await text(page.getByTestId('explain-total')))).toBe(explain.total);
+    const rows = await page.getByTestId('record').count();
+    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBeLessThanOrEqual(explain.total);
+
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-csv').click();
+    const csv = parseCsv(readFileSync(await (await download).path(), 'utf8'), { columns: true }) as unknown[];
+    expect(csv).toHaveLength(explain.total);
+
+    await page.goBack();
+    await ready(page);
+    expect(new URL(page.url()).pathname).toBe(`/teams/${teamId}`);
+  });
+
+  it('monthly report: the KPI table and narrative are the API report, and the PDF holds the same numbers', async () => {
+    await open('/reports/2026-10');
+    await screenshot(page, 'report-2026-10');
+    const report = await api<MonthlyReport>('/api/v1/reports/monthly/2026-10');
+    for (const kpi of report.kpis) {
+      const row = page.getByTestId(`report-kpi-${kpi.key}`);
+      expect(await text(row.getByTestId('value')), kpi.key).toBe(formatValue(kpi.value, kpi.unit));
+    }
+    const sentences = await page.getByTestId('sentence').allTextContents();
+    expect(sentences.map((s) => s.replace(/\s+/g, ' ').trim())).toEqual(report.narrative.map((s) => s.text));
+
+    const res = await fetch(`${server.url}/api/v1/reports/monthly/2026-10.pdf`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const pdf = Buffer.from(await res.arrayBuffer());
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, 'report-2026-10.pdf');
+    writeFileSync(file, pdf);
+    const pdfText = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    const pages = execFileSync('pdfinfo', [file], { encoding: 'utf8' }).match(/Pages:\s+(\d+)/)?.[1];
+    expect(pages).toBe('1');
+    for (const kpi of report.kpis) if (kpi.value !== null) expect(pdfText, kpi.key).toContain(formatValue(kpi.value, kpi.unit));
+    expect(pdfText).toContain(report.organisation);
+  });
+
+  it('first screen (HTML, JS, CSS and the JSON it reads) stays within 150 KB compressed', async () => {
+    const bodies: { url: string; bytes: number; gzip: number }[] = [];
+    page.on('response', async (response) => {
+      if (!response.url().startsWith(server.url)) return;
+      const body = await response.body().catch(() => null);
+      if (body) bodies.push({ url: response.url().slice(server.url.length), bytes: body.length, gzip: gzipSync(body, { level: 9 }).length });
+    });
+    await open('/');
+    await page.waitForLoadState('networkidle');
+    const total = bodies.reduce((sum, b) => sum + b.gzip, 0);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'first-screen.json'), JSON.stringify({ total_gzip_bytes: total, files: bodies }, null, 2));
+    console.log(`first screen: ${bodies.length} responses, ${(total / 1024).toFixed(1)} KB gzip\n${bodies.map((b) => `  ${b.url} ${(b.gzip / 1024).toFixed(1)} KB`).join('\n')}`);
+    expect(bodies.some((b) => b.url.endsWith('.js'))).toBe(true);
+    expect(bodies.some((b) => b.url.startsWith('/api/v1/scorecard'))).toBe(true);
+    expect(total).toBeLessThanOrEqual(FIRST_SCREEN_BUDGET);
+  });
+});
+
+describeE2e('the dashboard behind an API token', () => {
+  it('asks for the token, then shows the scorecard; the PDF needs it too', async () => {
+    // Eight weeks of data are enough here: October and W47 both have data.
+    const server = await startDemoServer({ apiToken: 'e2e-s3cret', weeks: 8 });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${server.url}/`);
+      const input = page.locator('input[type="password"]');
+      await input.waitFor();
+      await input.fill('e2e-s3cret');
+      await input.press('Enter');
+      await ready(page);
+      await expect(page.getByTestId('kpi-deployment_frequency').count()).resolves.toBe(1);
+      expect((await fetch(`${server.url}/api/v1/reports/monthly/2026-10.pdf`)).status).toBe(401);
+      const pdf = await fetch(`${server.url}/api/v1/reports/monthly/2026-10.pdf`, { headers: { authorization: 'Bearer e2e-s3cret' } });
+      expect(pdf.status).toBe(200);
+      expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+});
