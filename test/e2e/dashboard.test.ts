@@ -121,6 +121,42 @@ describeE2e('the dashboard on the demo organisation', () => {
     expect(new URL(page.url()).pathname).toBe(`/teams/${teamId}`);
   });
 
+  it('keyboard: Tab reaches a KPI value and Enter opens the records behind it', async () => {
+    await open('/');
+    let href = '';
+    for (let i = 0; i < 40 && !href.startsWith('/explain/'); i++) {
+      await page.keyboard.press('Tab');
+      href = await page.evaluate(() => document.activeElement?.getAttribute('href') ?? '');
+    }
+    expect(href).toMatch(/^\/explain\//);
+    await page.keyboard.press('Enter');
+    await ready(page);
+    expect(new URL(page.url()).pathname).toBe(href.split('?')[0]);
+  });
+
+  it("director: a team's lead time over six months, and a click on one week lists the changes behind it", async () => {
+    await open('/teams/payments?range=26');
+    const chart = page.getByTestId('chart-lead_time_for_changes');
+    const series = await api<{ periods: { start: string }[]; kpis: { key: string; points: { n: number; value: number | null }[] }[] }>(
+      '/api/v1/series?scope=team&id=payments&period=week&periods=26',
+    );
+    expect(series.periods).toHaveLength(26);
+    // The numbers behind the chart are in its table: one row per week, newest first.
+    const rows = await chart.locator('details tbody tr').count();
+    expect(rows).toBe(26);
+    await chart.locator('canvas').click({ position: { x: 200, y: 60 } });
+    await ready(page);
+    const url = new URL(page.url());
+    expect(url.pathname).toBe('/explain/lead_time_for_changes');
+    expect(url.searchParams.get('id')).toBe('payments');
+    const explain = await api<ExplainResponse>(`/api/v1/kpis/lead_time_for_changes/explain${url.search}`);
+    expect(explain.total).toBeGreaterThan(0);
+    expect(digits(await text(page.getByTestId('explain-total')))).toBe(explain.total);
+    // Each change names the deployment that shipped it.
+    const first = await text(page.getByTestId('record').first());
+    expect(first).toContain(String(explain.records[0]!.deployment_external_id));
+  });
+
   it('monthly report: the KPI table and narrative are the API report, and the PDF holds the same numbers', async () => {
     await open('/reports/2026-10');
     await screenshot(page, 'report-2026-10');

@@ -10,7 +10,10 @@ export interface TargetLinePoint {
   lowConfidence: boolean;
 }
 
-export function lineWithTarget(canvas: HTMLCanvasElement, input: { labels: string[]; points: TargetLinePoint[]; unit: string; name: string }): void {
+export function lineWithTarget(
+  canvas: HTMLCanvasElement,
+  input: { labels: string[]; points: TargetLinePoint[]; unit: string; name: string; onSelect?: (index: number) => void },
+): void {
   const { labels, points, name } = input;
   const { unit, scale } = chartScale(points.flatMap((p) => [p.value, p.target]), input.unit);
   const valueSet: ChartDataset<'line', (number | null)[]> = {
@@ -37,5 +40,16 @@ export function lineWithTarget(canvas: HTMLCanvasElement, input: { labels: strin
     pointHoverRadius: 0,
     stepped: 'middle',
   };
-  createChart(canvas, { type: 'line', data: { labels, datasets: [valueSet, targetSet] }, options: lineOptions(unit) });
+  const options = lineOptions(unit);
+  const { onSelect } = input;
+  if (onSelect) {
+    options.onClick = (_event, elements) => {
+      if (elements[0]) onSelect(elements[0].index);
+    };
+    options.onHover = (event, elements) => {
+      const target = event.native?.target as HTMLElement | undefined;
+      if (target) target.style.cursor = elements.length ? 'pointer' : 'default';
+    };
+  }
+  createChart(canvas, { type: 'line', data: { labels, datasets: [valueSet, targetSet] }, options });
 }

@@ -292,6 +292,11 @@ function trendCard(kpi: SeriesKpi, series: SeriesResponse, labels: string[]): { 
         name: kpi.name,
         unit: kpi.unit,
         points: points.map((p) => ({ value: p.n > 0 ? p.value : null, target: p.target, lowConfidence: p.confidence === 'low' })),
+        // A click on a week opens the records behind it (the table below has the same links for keyboards).
+        onSelect: (index) => {
+          const point = points[index];
+          if (point && point.n > 0) navigate(explainHref(kpi.key, series.scope, point.period));
+        },
       }),
   };
 }
