@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // bellwether serve | migrate | compute [--all] | import FILE | report --month M | demo — one entry for every command.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -14,6 +15,7 @@ import { consoleLogger } from './lib/logger.js';
 import type { MonthlyReport, ReportComparison, ReportKpi } from './reports/monthly-report.js';
 import { formatValue } from './kpi/format.js';
 import { formatPercentChange } from './reports/narrative.js';
+import { renderReportPdf } from './reports/render-pdf.js';
 import { readMonthlyReport, snapshotMonth } from './reports/snapshots.js';
 import { prepareDatabase, serve } from './main.js';
 
@@ -24,10 +26,11 @@ const USAGE = `usage: bellwether <command>
   compute [--all]               recompute dirty KPI cells (or every cell)
   import FILE [--kind K] [--format ndjson|json|csv]
                                 import records (deployment, commit, pull_request, incident)
-  report --month YYYY-MM [--reissue --reason TEXT]
+  report --month YYYY-MM [--reissue --reason TEXT] [--pdf FILE]
                                 print a month's report (the latest issued version, else live
                                 and provisional); --reissue issues a finished month again as
-                                its next version, with the reason shown beside it
+                                its next version, with the reason shown beside it; --pdf also
+                                writes it as a PDF (needs Chromium and a built dashboard)
   demo [--scale N] [--weeks N]  seed the demo organisation's data (needs no bellwether.yaml)
 
 Environment: DATABASE_URL (unset: embedded PGlite in BELLWETHER_DATA_DIR, default ./data),
@@ -101,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
       month: { type: 'string' },
       reissue: { type: 'boolean', default: false },
       reason: { type: 'string' },
+      pdf: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -150,6 +154,20 @@ async function main(argv: string[]): Promise<number> {
           ? await snapshotMonth(db, config.org, month, systemClock(), values.reason!)
           : await readMonthlyReport(db, config.org, month, systemClock());
         console.log(formatReportText(report));
+        if (values.pdf) {
+          // The same page the dashboard shows, printed by Chromium through the app in-process.
+          const app = await buildApp({ config, db, clock: systemClock });
+          try {
+            const pdf = await renderReportPdf(app, {
+              month: report.month, chromiumPath: config.env.chromiumPath, apiToken: config.env.apiToken,
+              ...(report.version ? { version: report.version } : {}),
+            });
+            writeFileSync(values.pdf, pdf);
+            console.log(`\nPDF written to ${values.pdf} (${Math.round(pdf.length / 1024)} KB)`);
+          } finally {
+            await app.close();
+          }
+        }
         return 0;
       });
     }

@@ -92,7 +92,7 @@ describe('buildNarrative', () => {
     ], []);
     expect(sentences.map((s) => s.text)).toEqual([
       'Deployment frequency worsened, falling 50 % to 0.5 deploys/day from 1 deploys/day (n = 15).',
-      'Change failure rate improved, falling 40 % to 6 % from 10 % (n = 50).',
+      'Change failure rate improved, falling 4 pts to 6 % from 10 % (n = 50).',
     ]);
   });
 
@@ -134,9 +134,11 @@ describe('buildNarrative', () => {
     expect(sentences.find((s) => s.kpi === 'a')!.text).not.toMatch(/\d/);
   });
 
-  it('reports a move from zero without a percentage', () => {
-    const [sentence] = buildNarrative([kpi('cfr', { value: 12.5, n: 40 }, { value: 0, n: 30 }, { unit: '%', name: 'Change failure rate', target: 15 })], []);
-    expect(sentence!.text).toBe('Change failure rate worsened, rising to 12.5 % from 0 % (n = 40).');
+  it("reports a move from zero without a percentage, and a rate's move in points", () => {
+    const [rate] = buildNarrative([kpi('cfr', { value: 12.5, n: 40 }, { value: 0, n: 30 }, { unit: '%', name: 'Change failure rate', target: 15 })], []);
+    expect(rate!.text).toBe('Change failure rate worsened, rising 12.5 pts to 12.5 % from 0 % (n = 40).');
+    const [frequency] = buildNarrative([kpi('df', { value: 0.5, n: 20 }, { value: 0, n: 30 }, { unit: 'deploys/day', name: 'Deployment frequency', target: 1, direction: 'higher_is_better' })], []);
+    expect(frequency!.text).toBe('Deployment frequency improved, rising to 0.5 deploys/day from 0 deploys/day (n = 20).');
   });
 
   it('adds a sentence when a KPI turns red, stays red or comes back on target, red ones first', () => {

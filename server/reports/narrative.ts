@@ -151,7 +151,12 @@ function movementSentence(kpi: NarrativeKpi, teams: readonly TeamBreakdown[], th
   const verb = `${improving ? 'improved' : 'worsened'}, ${delta > 0 ? 'rising' : 'falling'}`;
   const numbers: Record<string, number | string> = { value, previous: previousValue, n: kpi.n };
   let text: string;
-  if (previous.delta_pct === null) {
+  if (unit === '%') {
+    // A rate moves in percentage points: '8.3 % to 10.3 %' would read as two rates.
+    const change = `${formatNumber(Math.abs(delta), 1)} pts`;
+    numbers.change_pts = change;
+    text = `${name} ${verb} ${change} to ${value} from ${previousValue} (n = ${kpi.n})`;
+  } else if (previous.delta_pct === null) {
     text = `${name} ${verb} to ${value} from ${previousValue} (n = ${kpi.n})`;
   } else {
     const change = formatPercentChange(previous.delta_pct);

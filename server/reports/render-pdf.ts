@@ -75,7 +75,11 @@ async function render(app: FastifyInstance, options: PdfOptions): Promise<Buffer
       return route.fulfill({ status: response.statusCode, headers, body: response.rawPayload });
     });
     const query = new URLSearchParams({ print: '1', ...(options.version ? { version: String(options.version) } : {}) });
-    await page.goto(`${ORIGIN}/reports/${options.month}?${query}`);
+    const response = await page.goto(`${ORIGIN}/reports/${options.month}?${query}`);
+    if (!response?.ok()) {
+      const status = response?.status() ?? 0;
+      throw new PdfUnavailable(`the report page answered ${status}${status === 503 ? ': the dashboard is not built (npm run build)' : ''}`);
+    }
     // The dashboard sets data-ready once a view has rendered its data (or its error).
     await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: READY_TIMEOUT_MS });
     const failed = await page.evaluate(() => document.body.dataset.error ?? null);
