@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's run command on an empty data folder must serve a computed demo scorecard.
+# The README's run command on an empty data folder must serve a computed demo scorecard and the dashboard.
 set -euo pipefail
 data=$(mktemp -d)
 port=3917
@@ -12,6 +12,12 @@ for _ in $(seq 1 120); do
   if body=$(curl -fsS "http://127.0.0.1:$port/api/v1/scorecard" 2>/dev/null); then
     if node -e "const b=JSON.parse(process.argv[1]); if(!b.demo||!b.kpis.some(k=>k.n>0)) process.exit(1)" "$body"; then
       echo "scorecard served with demo data after $(( $(date +%s) - started )) s"
+      # The dashboard is served from the same port.
+      if ! curl -fsS "http://127.0.0.1:$port/" | grep -q '<main id="main"'; then
+        echo "the dashboard was not served at /" >&2
+        exit 1
+      fi
+      echo "dashboard served at /"
       exit 0
     fi
   fi
