@@ -4,6 +4,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KPI_KEYS } from '../../server/kpi/keys.js';
+import { linearHistory as history } from '../factories.js';
 import { createHarness, tableCounts, type Harness } from '../harness.js';
 
 // payments-api moves from team "payments" to "checkout" on 2026-11-09; checkout's lead-time
@@ -25,24 +26,6 @@ targets:
   teams: { checkout: { lead_time_for_changes: 1 } }
 `;
 const now = new Date('2026-11-20T12:00:00Z');
-const sha = (repo: number, n: number) => `${repo}${n.toString(16).padStart(4, '0')}`.padEnd(40, '0');
-
-/** A linear history: each day one deployment shipping two commits (30 h and 6 h old). */
-function history(repository: string, repoNo: number, service: string, days: number[]) {
-  const commits = [];
-  const deployments = [];
-  let parent: string | null = null;
-  for (const [i, day] of days.entries()) {
-    const at = new Date(Date.UTC(2026, 10, day, 9));
-    const first = sha(repoNo, 2 * i + 1);
-    const second = sha(repoNo, 2 * i + 2);
-    commits.push({ repository, sha: first, parents: parent ? [parent] : [], authored_at: new Date(at.getTime() - 30 * 3600e3).toISOString(), committed_at: at.toISOString(), url: `https://git.example/${repository}/commit/${first}` });
-    commits.push({ repository, sha: second, parents: [first], authored_at: new Date(at.getTime() - 6 * 3600e3).toISOString(), committed_at: at.toISOString() });
-    parent = second;
-    deployments.push({ source: 'ci', external_id: `${service}-${i}`, service, environment: 'production', status: 'success', finished_at: new Date(at.getTime() + 3600e3).toISOString(), commit_sha: second, url: `https://ci.example/${service}/${i}` });
-  }
-  return { commits, deployments };
-}
 
 let h: Harness;
 const a = history('acme/payments-api', 1, 'payments-api', [2, 3, 4, 5, 6, 10, 11, 12]);

@@ -2,6 +2,7 @@
 // stored value for every cell, ownership history, incremental = full recompute, auth.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KPI_KEYS, PERIOD_TYPES } from '../../server/kpi/keys.js';
+import { linearHistory as history, sha } from '../factories.js';
 import { createHarness, kpiValues, type Harness } from '../harness.js';
 
 // payments-api moved from team "payments" to team "checkout" on 2026-11-09 (Europe/Berlin).
@@ -21,23 +22,6 @@ targets:
   teams: { checkout: { change_failure_rate: 20 } }
 `;
 const now = new Date('2026-11-20T12:00:00Z');
-const sha = (repo: number, n: number) => `${repo}${n.toString(16).padStart(4, "0")}`.padEnd(40, "0");
-
-function history(repository: string, repoNo: number, service: string, days: number[]) {
-  const commits = [];
-  const deployments = [];
-  let parent: string | null = null;
-  for (const [i, day] of days.entries()) {
-    const at = new Date(Date.UTC(2026, 10, day, 9));
-    const first = sha(repoNo, 2 * i + 1);
-    const second = sha(repoNo, 2 * i + 2);
-    commits.push({ repository, sha: first, parents: parent ? [parent] : [], authored_at: new Date(at.getTime() - 30 * 3600e3).toISOString(), committed_at: at.toISOString() });
-    commits.push({ repository, sha: second, parents: [first], authored_at: new Date(at.getTime() - 6 * 3600e3).toISOString(), committed_at: at.toISOString() });
-    parent = second;
-    deployments.push({ source: 'ci', external_id: `${service}-${i}`, service, environment: 'production', status: 'success', finished_at: new Date(at.getTime() + 3600e3).toISOString(), commit_sha: second });
-  }
-  return { commits, deployments };
-}
 
 let h: Harness;
 const a = history('acme/payments-api', 1, 'payments-api', [2, 3, 4, 5, 6, 10, 11, 12]);

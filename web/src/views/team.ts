@@ -253,33 +253,18 @@ function trendCard(kpi: SeriesKpi, series: SeriesResponse, labels: string[]): { 
       latest ? statusBadge(latest.status, latest.confidence, { title: latest.status_reason ?? statusWord(latest.status) }) : null,
     ),
     h('div', { class: 'chart-box' }, canvas),
-    h(
-      'details',
-      { class: 'no-print' },
-      h('summary', null, 'Show the numbers'),
-      h(
-        'div',
-        { class: 'table-scroll' },
+    numbersTable(
+      ['Week', 'Value', 'n', 'Target', 'Status', 'DORA band'].map((c, i) => h('th', { scope: 'col', class: i > 0 && i < 4 ? 'num' : null }, c)),
+      [...points].reverse().map((p) =>
         h(
-          'table',
-          { class: 'table' },
-          h('thead', null, h('tr', null, ['Week', 'Value', 'n', 'Target', 'Status', 'DORA band'].map((c, i) => h('th', { scope: 'col', class: i > 0 && i < 4 ? 'num' : null }, c)))),
-          h(
-            'tbody',
-            null,
-            [...points].reverse().map((p) =>
-              h(
-                'tr',
-                null,
-                h('th', { scope: 'row' }, h('a', { href: explainHref(kpi.key, series.scope, p.period) }, formatPeriodShort(p.period)), p.period.partial ? h('span', { class: 'muted' }, ' (in progress)') : null),
-                h('td', { class: 'num' }, formatValue(p.n > 0 ? p.value : null, p.unit)),
-                h('td', { class: 'num' }, formatCount(p.n)),
-                h('td', { class: 'num' }, formatTarget(p.target, p.unit, p.direction)),
-                h('td', { title: p.status_reason }, statusMark(p.status, p.confidence)),
-                h('td', null, p.band_year === null ? h('span', { class: 'muted' }, '—') : bandText(p).text),
-              ),
-            ),
-          ),
+          'tr',
+          null,
+          h('th', { scope: 'row' }, h('a', { href: explainHref(kpi.key, series.scope, p.period) }, formatPeriodShort(p.period)), p.period.partial ? h('span', { class: 'muted' }, ' (in progress)') : null),
+          h('td', { class: 'num' }, formatValue(p.n > 0 ? p.value : null, p.unit)),
+          h('td', { class: 'num' }, formatCount(p.n)),
+          h('td', { class: 'num' }, formatTarget(p.target, p.unit, p.direction)),
+          h('td', { title: p.status_reason }, statusMark(p.status, p.confidence)),
+          h('td', null, p.band_year === null ? h('span', { class: 'muted' }, '—') : bandText(p).text),
         ),
       ),
     ),
@@ -299,6 +284,16 @@ function trendCard(kpi: SeriesKpi, series: SeriesResponse, labels: string[]): { 
         },
       }),
   };
+}
+
+/** The numbers behind a chart, as a table folded under it (its text alternative, and for print). */
+function numbersTable(headCells: HTMLElement[], rows: HTMLElement[]): HTMLElement {
+  return h(
+    'details',
+    { class: 'no-print' },
+    h('summary', null, 'Show the numbers'),
+    h('div', { class: 'table-scroll' }, h('table', { class: 'table' }, h('thead', null, h('tr', null, headCells)), h('tbody', null, rows))),
+  );
 }
 
 /** A status as icon + word in table cells. */
@@ -325,26 +320,11 @@ function compareSection(children: OrgTeam[], childSeries: SeriesResponse[], own:
       h('header', { class: 'chart-card-head' }, h('h3', null, kpi.name)),
       legend(children.map((c) => c.name)),
       h('div', { class: 'chart-box' }, canvas),
-      h(
-        'details',
-        { class: 'no-print' },
-        h('summary', null, 'Show the numbers'),
-        h(
-          'div',
-          { class: 'table-scroll' },
-          h(
-            'table',
-            { class: 'table' },
-            h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Week'), children.map((c) => h('th', { scope: 'col', class: 'num' }, c.name)))),
-            h(
-              'tbody',
-              null,
-              labels
-                .map((label, w) => h('tr', null, h('th', { scope: 'row' }, label), lines.map((l) => h('td', { class: 'num' }, formatValue(l.values[w] ?? null, kpi.unit)))))
-                .reverse(),
-            ),
-          ),
-        ),
+      numbersTable(
+        [h('th', { scope: 'col' }, 'Week'), ...children.map((c) => h('th', { scope: 'col', class: 'num' }, c.name))],
+        labels
+          .map((label, w) => h('tr', null, h('th', { scope: 'row' }, label), lines.map((l) => h('td', { class: 'num' }, formatValue(l.values[w] ?? null, kpi.unit)))))
+          .reverse(),
       ),
     );
     return { element, draw: () => compareLines(canvas, { labels, series: lines, target, unit: kpi.unit }) };
