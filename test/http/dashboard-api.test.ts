@@ -50,6 +50,17 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
+describe('GET /api/v1/org', () => {
+  it("gives the hierarchy the dashboard navigates and today's date by the server's clock", async () => {
+    const org = await get('/api/v1/org');
+    expect(org).toMatchObject({ name: 'Acme', time_zone: 'Europe/Berlin', today: '2026-11-20', demo: false });
+    const product = org.teams.find((t: { id: string }) => t.id === 'product');
+    expect(product).toMatchObject({ parent: null, children: ['payments', 'checkout'] });
+    // Ownership as of today: payments-api moved to checkout on 2026-11-09.
+    expect(org.services.find((s: { id: string }) => s.id === 'payments-api')).toMatchObject({ name: 'Payments API', owner: 'checkout' });
+  });
+});
+
 describe('GET /api/v1/series', () => {
   it('gives every KPI, point by point, the entry the single-KPI series gives it', async () => {
     for (const [scope, period] of [['scope=org', 'week'], ['scope=team&id=checkout', 'week'], ['scope=service&id=cart', 'month']] as const) {

@@ -89,6 +89,7 @@ export interface OrgResponse {
   time_zone: string;
   band_year: number;
   demo: boolean;
+  today: string; // YYYY-MM-DD in the org's time zone, by the server's clock (the browser's may differ)
   teams: OrgTeam[];
   services: OrgService[];
 }

@@ -164,11 +164,6 @@ export function formatDateTime(iso: string | null | undefined, timeZone: string,
   return format.format(date);
 }
 
-/** Today's date in a time zone, as YYYY-MM-DD. */
-export function todayIn(timeZone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
-
 export function shortSha(sha: unknown): string {
   return typeof sha === 'string' ? sha.slice(0, 7) : NO_DATA;
 }

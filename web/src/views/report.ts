@@ -20,7 +20,6 @@ import {
   formatValue,
   statusIcon,
   statusWord,
-  todayIn,
   trendWord,
 } from '../format.js';
 import type { RouteContext } from '../router.js';
@@ -39,7 +38,7 @@ function previousMonth(month: string, by = 1): string {
 export async function reportView(context: RouteContext): Promise<void> {
   const { params, query, signal } = context;
   const org = await getOrg(signal);
-  const currentMonth = todayIn(org.time_zone).slice(0, 7);
+  const currentMonth = org.today.slice(0, 7);
   if (params.month !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(params.month)) {
     context.commit(h('div', { class: 'page' }, emptyState('Not a month', `“${params.month}” is not a month; use YYYY-MM, e.g. /reports/${previousMonth(currentMonth)}.`, h('a', { class: 'button', href: '/reports' }, 'Latest report'))), 'Not found');
     return;

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { entryAt, type Effective } from '../../../config.js';
+import { localDate } from '../../../kpi/periods.js';
 import { NotFound } from '../../../lib/errors.js';
 import { isDemo } from '../../../org/settings.js';
 import type { AppDeps } from '../../context.js';
@@ -57,13 +58,15 @@ export async function orgRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
       response: {
         200: Type.Object({
           name: Type.String(), time_zone: Type.String(), band_year: Type.Integer(), implicit_failure_linkage: Type.Boolean(),
-          demo: Type.Boolean(), config_source: Type.String(), teams: Type.Array(TeamSchema), services: Type.Array(ServiceSchema),
+          demo: Type.Boolean(), config_source: Type.String(),
+          today: Type.String({ format: 'date', description: "today in the organisation's time zone, by the server's clock" }),
+          teams: Type.Array(TeamSchema), services: Type.Array(ServiceSchema),
         }),
       },
     },
   }, async () => ({
     name: org.name, time_zone: org.timeZone, band_year: org.doraBandYear, implicit_failure_linkage: org.implicitFailureLinkage,
-    demo: await isDemo(db), config_source: config.orgSource,
+    demo: await isDemo(db), config_source: config.orgSource, today: localDate(clock(), org.timeZone),
     teams: org.teams.map((t) => teamView(t.id)), services: org.services.map(serviceView),
   }));
 
