@@ -180,6 +180,15 @@ describeE2e('the dashboard on the demo organisation', () => {
     expect(pages).toBe('1');
     for (const kpi of report.kpis) if (kpi.value !== null) expect(pdfText, kpi.key).toContain(formatValue(kpi.value, kpi.unit));
     expect(pdfText).toContain(report.organisation);
+    expect(execFileSync('pdfinfo', [file], { encoding: 'utf8' })).toMatch(/Page size:\s+[\d.]+ x [\d.]+ pts \(A4\)/);
+
+    // US Letter, still one page.
+    const letter = await fetch(`${server.url}/api/v1/reports/monthly/2026-10.pdf?paper=Letter`);
+    const letterFile = join(ARTIFACTS, 'report-2026-10-letter.pdf');
+    writeFileSync(letterFile, Buffer.from(await letter.arrayBuffer()));
+    const letterInfo = execFileSync('pdfinfo', [letterFile], { encoding: 'utf8' });
+    expect(letterInfo).toMatch(/Pages:\s+1\n/);
+    expect(letterInfo).toMatch(/Page size:\s+[\d.]+ x [\d.]+ pts \(letter\)/);
   });
 
   it('first screen (HTML, JS, CSS and the JSON it reads) stays within 150 KB compressed', async () => {
