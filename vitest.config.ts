@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['server/**/*.test.ts', 'connectors/**/*.test.ts', 'web/**/*.test.ts'],
+          include: ['server/**/*.test.ts', 'connectors/**/*.test.ts', 'web/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.db.test.ts', 'node_modules/**'],
         },
       },

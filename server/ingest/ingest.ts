@@ -91,13 +91,13 @@ async function servicesOfRepositories(trx: Trx, repositories: string[]): Promise
   return rows.map((r) => r.service_id);
 }
 
-type RawTable = 'commits' | 'pull_requests' | 'deployments' | 'incidents';
+export type RawTable = 'commits' | 'pull_requests' | 'deployments' | 'incidents';
 
 /**
  * Inserts rows or updates them in place on their natural key, skipping rows whose payload
  * is unchanged (so a re-send writes nothing). Returns the written rows' `returning` columns.
  */
-async function upsertRows<R>(trx: Trx, table: RawTable, rows: Record<string, unknown>[], keys: string[], returning: string[]): Promise<(R & { inserted: boolean })[]> {
+export async function upsertRows<R>(trx: Trx, table: RawTable, rows: Record<string, unknown>[], keys: string[], returning: string[]): Promise<(R & { inserted: boolean })[]> {
   if (!rows.length) return [];
   // is_production is derived (rederive.ts), never taken from the request.
   const updated = Object.keys(rows[0]!).filter((column) => !keys.includes(column) && column !== 'is_production');
@@ -125,21 +125,41 @@ async function upsertByRepository(trx: Trx, table: 'commits' | 'pull_requests', 
   return sum(parts);
 }
 
+// ---------------------------------------------------------------- record → row
+// Pure mappers from a validated record to its raw-table row (also used by bench/ to load
+// the very same rows by other means for its baselines).
+
+export const commitRow = (c: CommitRecord): Insertable<Database['commits']> => ({
+  source: c.source ?? 'api', repository: c.repository, sha: c.sha, parents: c.parents, authored_at: c.authored_at,
+  committed_at: c.committed_at, author: c.author ?? null, message: c.message ?? null, payload: JSON.stringify(c),
+});
+
+export const pullRequestRow = (p: PullRequestRecord): Insertable<Database['pull_requests']> => ({
+  source: p.source ?? 'api', repository: p.repository, number: p.number, title: p.title ?? null, author: p.author ?? null,
+  opened_at: p.opened_at, first_review_at: p.first_review_at ?? null, merged_at: p.merged_at ?? null,
+  merge_commit_sha: p.merge_commit_sha ?? null, commit_shas: p.commit_shas ?? [], url: p.url ?? null, payload: JSON.stringify(p),
+});
+
+export const deploymentRow = (d: DeploymentRecord): Insertable<Database['deployments']> => ({
+  source: d.source, external_id: d.external_id, service_id: d.service, environment: d.environment, status: d.status,
+  started_at: d.started_at ?? null, finished_at: d.finished_at, commit_sha: d.commit_sha ?? null, ref: d.ref ?? null,
+  labels: d.labels ?? [], url: d.url ?? null, is_production: false, payload: JSON.stringify(d),
+});
+
+export const incidentRow = (i: IncidentRecord): Insertable<Database['incidents']> => ({
+  source: i.source, external_id: i.external_id, service_id: i.service, severity: i.severity, title: i.title,
+  created_at: i.created_at, started_at: i.started_at ?? null, acknowledged_at: i.acknowledged_at ?? null,
+  resolved_at: i.resolved_at ?? null, deployment_external_id: i.deployment_external_id ?? null,
+  cause_commit_sha: i.cause_commit_sha ?? null, resolved_by_deployment_external_id: i.resolved_by_deployment_external_id ?? null,
+  root_cause_key: i.root_cause_key ?? null, url: i.url ?? null, payload: JSON.stringify(i),
+});
+
 function upsertCommits(trx: Trx, commits: CommitRecord[], affected: Set<string>) {
-  const rows = commits.map((c): Insertable<Database['commits']> => ({
-    source: c.source ?? 'api', repository: c.repository, sha: c.sha, parents: c.parents, authored_at: c.authored_at,
-    committed_at: c.committed_at, author: c.author ?? null, message: c.message ?? null, payload: JSON.stringify(c),
-  }));
-  return upsertByRepository(trx, 'commits', rows, ['repository', 'sha'], affected);
+  return upsertByRepository(trx, 'commits', commits.map(commitRow), ['repository', 'sha'], affected);
 }
 
 function upsertPullRequests(trx: Trx, pullRequests: PullRequestRecord[], affected: Set<string>) {
-  const rows = pullRequests.map((p): Insertable<Database['pull_requests']> => ({
-    source: p.source ?? 'api', repository: p.repository, number: p.number, title: p.title ?? null, author: p.author ?? null,
-    opened_at: p.opened_at, first_review_at: p.first_review_at ?? null, merged_at: p.merged_at ?? null,
-    merge_commit_sha: p.merge_commit_sha ?? null, commit_shas: p.commit_shas ?? [], url: p.url ?? null, payload: JSON.stringify(p),
-  }));
-  return upsertByRepository(trx, 'pull_requests', rows, ['repository', 'number'], affected);
+  return upsertByRepository(trx, 'pull_requests', pullRequests.map(pullRequestRow), ['repository', 'number'], affected);
 }
 
 /** `(source, external_id)` is one of the records' keys: their rows as stored before this write. */
@@ -151,11 +171,7 @@ async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], affe
   for (const chunk of chunks(deployments)) {
     // A deployment that moved to another service leaves a hole in the old one's history.
     const previous = await trx.selectFrom('deployments').select('service_id').where(sourceKeyIn(chunk)).execute();
-    const rows = await upsertRows<{ service_id: string }>(trx, 'deployments', chunk.map((d): Insertable<Database['deployments']> => ({
-      source: d.source, external_id: d.external_id, service_id: d.service, environment: d.environment, status: d.status,
-      started_at: d.started_at ?? null, finished_at: d.finished_at, commit_sha: d.commit_sha ?? null, ref: d.ref ?? null,
-      labels: d.labels ?? [], url: d.url ?? null, is_production: false, payload: JSON.stringify(d),
-    })), ['source', 'external_id'], ['service_id']);
+    const rows = await upsertRows<{ service_id: string }>(trx, 'deployments', chunk.map(deploymentRow), ['source', 'external_id'], ['service_id']);
     if (rows.length) previous.forEach((r) => affected.add(r.service_id));
     rows.forEach((r) => affected.add(r.service_id));
     parts.push(tally(rows));
@@ -171,13 +187,7 @@ async function upsertIncidents(trx: Trx, incidents: IncidentRecord[], affected: 
   const linkedDeployments = new Set<string>();
   for (const chunk of chunks(incidents)) {
     const previous = await trx.selectFrom('incidents').select(INCIDENT_ANCHORS).where(sourceKeyIn(chunk)).execute();
-    const rows = await upsertRows<IncidentAnchors>(trx, 'incidents', chunk.map((i): Insertable<Database['incidents']> => ({
-      source: i.source, external_id: i.external_id, service_id: i.service, severity: i.severity, title: i.title,
-      created_at: i.created_at, started_at: i.started_at ?? null, acknowledged_at: i.acknowledged_at ?? null,
-      resolved_at: i.resolved_at ?? null, deployment_external_id: i.deployment_external_id ?? null,
-      cause_commit_sha: i.cause_commit_sha ?? null, resolved_by_deployment_external_id: i.resolved_by_deployment_external_id ?? null,
-      root_cause_key: i.root_cause_key ?? null, url: i.url ?? null, payload: JSON.stringify(i),
-    })), ['source', 'external_id'], [...INCIDENT_ANCHORS]);
+    const rows = await upsertRows<IncidentAnchors>(trx, 'incidents', chunk.map(incidentRow), ['source', 'external_id'], [...INCIDENT_ANCHORS]);
     parts.push(tally(rows));
     if (!rows.length) continue;
     // Time to restore reads incidents directly: their old and new anchors are dirty.

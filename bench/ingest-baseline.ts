@@ -1,0 +1,109 @@
+// Ingest speed against two baselines measured in the same run on the same records
+// (issue #7): a naive loader that sends one INSERT … ON CONFLICT per row (ingest speed-up),
+// and plain COPY of the very same rows (the floor: ingest efficiency is COPY's time as a
+// fraction of ours, for new rows and for an unchanged re-sync).
+import type { NormalizedRecord, RecordKind } from '../connectors/contract.js';
+import type { OrgConfig } from '../server/config.js';
+import type { Db } from '../server/db/database.js';
+import {
+  commitRow, deploymentRow, incidentRow, ingestRecords, pullRequestRow, upsertRows, type RawTable,
+} from '../server/ingest/ingest.js';
+import { syncOrg } from '../server/org/sync-org.js';
+import { createBenchDatabase, type BenchDatabase } from './database.js';
+
+export interface IngestBaseline {
+  records: number;
+  timings_ms: { ours_new: number; ours_unchanged: number; single_row_upsert: number; copy: number };
+  ratios: { ingest_speedup: number; ingest_efficiency_new: number; ingest_efficiency_unchanged: number };
+}
+
+// The API's largest batch: ours ingests the sample as a connector or client would send it.
+const BATCH = 10_000;
+
+const TABLES: Record<RecordKind, { table: RawTable; keys: string[]; row: (record: never) => Record<string, unknown> }> = {
+  commit: { table: 'commits', keys: ['repository', 'sha'], row: commitRow as never },
+  pull_request: { table: 'pull_requests', keys: ['repository', 'number'], row: pullRequestRow as never },
+  deployment: { table: 'deployments', keys: ['source', 'external_id'], row: deploymentRow as never },
+  incident: { table: 'incidents', keys: ['source', 'external_id'], row: incidentRow as never },
+};
+
+const rowOf = (item: NormalizedRecord) => TABLES[item.kind].row(item.record as never);
+
+async function timed(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return performance.now() - started;
+}
+
+/** Ours: the product's ingest layer (validation already done), in API-sized batches. */
+export async function loadWithIngest(db: Db, org: OrgConfig, sample: NormalizedRecord[]): Promise<void> {
+  for (let i = 0; i < sample.length; i += BATCH) await ingestRecords(db, org, sample.slice(i, i + BATCH));
+}
+
+/** The naive loader: the same upsert statement ingest uses, one row per statement, each its own transaction. */
+export async function loadRowByRow(db: Db, sample: NormalizedRecord[]): Promise<void> {
+  for (const item of sample) {
+    const { table, keys } = TABLES[item.kind];
+    await upsertRows(db as unknown as Parameters<typeof upsertRows>[0], table, [rowOf(item)], keys, keys);
+  }
+}
+
+/** The floor: the same rows as CSV, prepared up front (COPY's cost is the database's), then COPY per table. */
+export function prepareCopy(sample: NormalizedRecord[]): { table: RawTable; columns: string[]; csv: string }[] {
+  const byTable = new Map<RawTable, Record<string, unknown>[]>();
+  for (const item of sample) {
+    const { table } = TABLES[item.kind];
+    const rows = byTable.get(table) ?? [];
+    rows.push(rowOf(item));
+    byTable.set(table, rows);
+  }
+  return [...byTable].map(([table, rows]) => ({ table, columns: Object.keys(rows[0]!), csv: toCsv(rows) }));
+}
+
+export async function measureIngestBaselines(databaseUrl: string | undefined, org: OrgConfig, sample: NormalizedRecord[]): Promise<IngestBaseline> {
+  const fresh = async (label: string) => {
+    const database = await createBenchDatabase(databaseUrl, label);
+    await syncOrg(database.db, org);
+    return database;
+  };
+  const measure = async (label: string, run: (database: BenchDatabase) => Promise<number[]>) => {
+    const database = await fresh(label);
+    try {
+      return await run(database);
+    } finally {
+      await database.close();
+    }
+  };
+
+  const [oursNew, oursUnchanged] = await measure('ours', async ({ db }) => [
+    await timed(() => loadWithIngest(db, org, sample)),
+    await timed(() => loadWithIngest(db, org, sample)), // a re-sync: nothing changed
+  ]);
+  const [singleRow] = await measure('single', async ({ db }) => [await timed(() => loadRowByRow(db, sample))]);
+  const loads = prepareCopy(sample);
+  const [copy] = await measure('copy', async (database) => [
+    await timed(async () => {
+      for (const load of loads) await database.copy(load.table, load.columns, load.csv);
+    }),
+  ]);
+
+  return {
+    records: sample.length,
+    timings_ms: { ours_new: oursNew!, ours_unchanged: oursUnchanged!, single_row_upsert: singleRow!, copy: copy! },
+    ratios: { ingest_speedup: singleRow! / oursNew!, ingest_efficiency_new: copy! / oursNew!, ingest_efficiency_unchanged: copy! / oursUnchanged! },
+  };
+}
+
+/** Rows as COPY's csv format: NULL is an unquoted empty field, every value is quoted, arrays are Postgres array literals. */
+export function toCsv(rows: Record<string, unknown>[]): string {
+  const columns = Object.keys(rows[0] ?? {});
+  const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
+  const field = (value: unknown): string => {
+    if (value === null || value === undefined) return '';
+    if (Array.isArray(value)) return quote(`{${value.map((v) => `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`);
+    if (value instanceof Date) return quote(value.toISOString());
+    if (typeof value === 'boolean') return value ? 't' : 'f';
+    return quote(String(value));
+  };
+  return rows.map((row) => columns.map((c) => field(row[c])).join(',')).join('\n') + '\n';
+}
