@@ -1,5 +1,5 @@
-// Loads one service's history, re-runs the pure derivation (derive.ts) and stores the
-// facts; only facts that actually changed mark their cells dirty.
+// Loads one service's history, re-runs the pure derivation (derive.ts) and stores what
+// changed: only facts that actually changed are written and mark their cells dirty.
 import { sql, type Transaction } from 'kysely';
 import type { OrgConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
@@ -100,11 +100,22 @@ async function rederiveService(trx: Trx, serviceId: string, rules: Parameters<ty
   for (const c of oldChangeObjects) if (!newChangeKeys.has(changeKey(c))) anchors.push({ serviceId, at: c.deployedAt });
   if (!anchors.length) return;
 
-  await trx.deleteFrom('deployment_changes').where('service_id', '=', serviceId).execute();
-  await trx.deleteFrom('deployment_facts').where('service_id', '=', serviceId).execute();
-  for (let i = 0; i < derived.facts.length; i += 1000) {
+  // Write only the difference: a new week touches a handful of a service's facts, not its history.
+  const goneFacts = oldFactObjects.filter((f) => !newFactKeys.has(factKey(f)));
+  const goneChanges = oldChangeObjects.filter((c) => !newChangeKeys.has(changeKey(c)));
+  const addedFacts = derived.facts.filter((f) => !oldFactKeys.has(factKey(f)));
+  const addedChanges = derived.changes.filter((c) => !oldChangeKeys.has(changeKey(c)));
+  for (let i = 0; i < goneChanges.length; i += 5000) {
+    const chunk = goneChanges.slice(i, i + 5000);
+    await sql`delete from deployment_changes where service_id = ${serviceId}
+      and (repository, sha) in (select * from unnest(${chunk.map((c) => c.repository)}::text[], ${chunk.map((c) => c.sha)}::text[]))`.execute(trx);
+  }
+  for (let i = 0; i < goneFacts.length; i += 5000) {
+    await trx.deleteFrom('deployment_facts').where('deployment_id', 'in', goneFacts.slice(i, i + 5000).map((f) => f.deploymentId)).execute();
+  }
+  for (let i = 0; i < addedFacts.length; i += 1000) {
     await trx.insertInto('deployment_facts').values(
-      derived.facts.slice(i, i + 1000).map((f) => ({
+      addedFacts.slice(i, i + 1000).map((f) => ({
         deployment_id: f.deploymentId, service_id: serviceId, finished_at: f.finishedAt, previous_deployment_id: f.previousDeploymentId,
         shipped_basis: f.shippedBasis, change_count: f.changeCount, is_failed: f.isFailed, failure_reason: f.failureReason,
         failure_incident_ids: f.failureIncidentIds, rolled_back_by_deployment_id: f.rolledBackByDeploymentId, recovered_at: f.recoveredAt,
@@ -112,9 +123,9 @@ async function rederiveService(trx: Trx, serviceId: string, rules: Parameters<ty
       })),
     ).execute();
   }
-  for (let i = 0; i < derived.changes.length; i += 1000) {
+  for (let i = 0; i < addedChanges.length; i += 1000) {
     await trx.insertInto('deployment_changes').values(
-      derived.changes.slice(i, i + 1000).map((c) => ({
+      addedChanges.slice(i, i + 1000).map((c) => ({
         deployment_id: c.deploymentId, service_id: serviceId, repository: c.repository, sha: c.sha, authored_at: c.authoredAt,
         deployed_at: c.deployedAt, lead_time_seconds: c.leadTimeSeconds, pull_request_number: c.pullRequestNumber,
       })),
