@@ -32,6 +32,9 @@ export async function computeKpis(db: Db, org: OrgConfig, options: { all?: boole
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${LOCK}) as locked`.execute(trx);
       if (!rows[0]?.locked) return { ran: false, cells: 0, mode };
     }
+    // Exact percentiles sort each cell's population; the default 4 MB spills those sorts to
+    // disk already at a tenth of a large organisation. Local to this transaction.
+    await sql`set local work_mem = '64MB'`.execute(trx);
     // The organisation file changed ownership or the time zone (sync-org.ts): do everything.
     const pending = (await readSetting(trx, 'full_recompute_pending')) === true;
     const all = mode === 'all' || pending;

@@ -13,7 +13,7 @@ export function shippedChanges(filter: CellFilter) {
       (dc.lead_time_seconds / 3600.0)::float8 as lead_time_hours, dc.pull_request_number,
       dc.deployment_id, d.source as deployment_source, d.external_id as deployment_external_id, d.url as deployment_url
     from deployment_changes dc
-    join deployments d on d.id = dc.deployment_id
+    left join deployments d on d.id = dc.deployment_id -- left: unused by the aggregate, the planner drops it
     ${scopeJoin(sql`dc.service_id`, anchor)}
     where ${cellCondition(filter, anchor)}`;
 }
