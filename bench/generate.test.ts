@@ -146,7 +146,8 @@ describe('expectedCounts', () => {
   });
 });
 
-describe('generateBatches (org-S)', () => {
+// Each of these walks all of org-S's 142k records: seconds, more on a busy machine.
+describe('generateBatches (org-S)', { timeout: 120_000 }, () => {
   it('is deterministic for a seed', () => {
     const first = (seed?: number) => {
       const batches = generateBatches(profile, { now: NOW, seed, batchSize: 2_000 });
@@ -214,7 +215,7 @@ describe('generateBatches (org-S)', () => {
   });
 });
 
-describe('generateExtraWeek (org-S)', () => {
+describe('generateExtraWeek (org-S)', { timeout: 120_000 }, () => {
   it('continues every chain from the history, inside the week after now', () => {
     const s = history();
     const week = survey(generateExtraWeek(profile, { now: NOW }), NOW.getTime(), NOW.getTime() + WEEK, s);
@@ -266,7 +267,7 @@ describe('sampleRecords', () => {
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as (() => void) | undefined;
 
-describe('memory', () => {
+describe('memory', { timeout: 120_000 }, () => {
   it.skipIf(typeof gc !== 'function')('stays flat while the batches are consumed', () => {
     const heapAfterGc = () => {
       gc!();

@@ -7,6 +7,7 @@ import type {
   CommitRecord, DeploymentRecord, IncidentRecord, NormalizedRecord, PullRequestRecord, RecordKind,
 } from '../connectors/contract.js';
 import { SHARES, type Profile, type Workload } from './profiles.js';
+import { hash32, Random } from '../server/lib/random.js';
 
 export const BENCH_SOURCES = { git: 'bench-git', deployments: 'bench-ci', incidents: 'bench-pager' } as const;
 export const DEFAULT_SEED = 7;
@@ -38,70 +39,7 @@ const MIN_RELEASE_GAP = 50 * MINUTE;
 /** Merge commits: the share of multi-commit pull requests merged with --no-ff instead of rebased onto main. */
 const MERGE_COMMIT_SHARE = 0.15;
 
-// ---------------------------------------------------------------- randomness
-/** mulberry32, as in server/demo/generate.ts: small, fast and seedable. */
-class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  between(low: number, high: number): number {
-    return low + (high - low) * this.next();
-  }
-  int(low: number, high: number): number {
-    return low + Math.floor(this.next() * (high - low + 1));
-  }
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-  weighted<T>(entries: readonly (readonly [T, number])[]): T {
-    let roll = this.next();
-    for (const [item, weight] of entries) {
-      roll -= weight;
-      if (roll < 0) return item;
-    }
-    return entries[entries.length - 1]![0];
-  }
-  normal(): number {
-    const u = 1 - this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
-  }
-  /** Log-normal with the given median: most values near it, a long right tail. */
-  logNormal(median: number, sigma: number): number {
-    return median * Math.exp(sigma * this.normal());
-  }
-  /** A k-of-n selection made one item at a time (Knuth's selection sampling): exactly k trues in n calls. */
-  selector(k: number, n: number): () => boolean {
-    let wanted = k;
-    let left = n;
-    return () => {
-      const chosen = this.next() * left < wanted;
-      left--;
-      if (chosen) wanted--;
-      return chosen;
-    };
-  }
-}
-
-/** FNV-1a, for seeds derived from names. */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+// ---------------------------------------------------------------- identities
 
 /**
  * A service's n-th commit (0-based, over history and extra week). Being a pure function of

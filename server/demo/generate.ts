@@ -5,6 +5,7 @@ import { IANAZone } from 'luxon';
 import type { CommitRecord, DeploymentRecord, IncidentRecord, PullRequestRecord } from '../../connectors/contract.js';
 import type { OrgConfig, ServiceConfig } from '../config.js';
 import { BinaryHeap } from '../lib/binary-heap.js';
+import { hash32, Random } from '../lib/random.js';
 
 export interface DemoOptions {
   /** Every generated timestamp is strictly before this instant. */
@@ -106,62 +107,6 @@ const SEVERITY_WEIGHTS: [Severity, number][] = [['sev1', 0.03], ['sev2', 0.12], 
 /** Median minutes to acknowledge and to resolve, per severity (before the team's factor). */
 const ACK_MINUTES: Record<Severity, number> = { sev1: 3, sev2: 5, sev3: 12, sev4: 30, sev5: 90 };
 const RESOLVE_MINUTES: Record<Severity, number> = { sev1: 35, sev2: 70, sev3: 180, sev4: 480, sev5: 1800 };
-
-// ---------------------------------------------------------------- randomness
-/** Small, fast, seedable PRNG (mulberry32); Math.random would make the demo unrepeatable. */
-class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  between(low: number, high: number): number {
-    return low + (high - low) * this.next();
-  }
-  int(low: number, high: number): number {
-    return low + Math.floor(this.next() * (high - low + 1));
-  }
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-  pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new Error('pick from an empty list');
-    return item;
-  }
-  weighted<T>(entries: readonly (readonly [T, number])[]): T {
-    let roll = this.next() * entries.reduce((sum, [, weight]) => sum + weight, 0);
-    for (const [item, weight] of entries) {
-      roll -= weight;
-      if (roll < 0) return item;
-    }
-    return entries[entries.length - 1]![0];
-  }
-  normal(): number {
-    const u = 1 - this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
-  }
-  /** Log-normal with the given median: most values near it, a long right tail. */
-  logNormal(median: number, sigma: number): number {
-    return median * Math.exp(sigma * this.normal());
-  }
-}
-
-/** FNV-1a, to derive stable per-repository seeds and per-id choices. */
-function hash32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
 
 // ---------------------------------------------------------------- shared context
 interface IncidentDraft {

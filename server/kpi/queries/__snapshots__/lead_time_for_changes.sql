@@ -5,7 +5,7 @@ with population as (
       (dc.lead_time_seconds / 3600.0)::float8 as lead_time_hours, dc.pull_request_number,
       dc.deployment_id, d.source as deployment_source, d.external_id as deployment_external_id, d.url as deployment_url
     from deployment_changes dc
-    join deployments d on d.id = dc.deployment_id
+    left join deployments d on d.id = dc.deployment_id -- left: unused by the aggregate, the planner drops it
     join scope_members sm on sm.service_id = dc.service_id and dc.deployed_at >= sm.valid_from and dc.deployed_at < sm.valid_to
     where sm.scope_type = $3 and sm.scope_id = $4
         and dc.deployed_at >= $5::timestamptz and dc.deployed_at < $6::timestamptz
