@@ -13,8 +13,7 @@ import { systemClock } from './lib/clock.js';
 import { AppError, ConfigError } from './lib/errors.js';
 import { consoleLogger } from './lib/logger.js';
 import type { MonthlyReport, ReportComparison, ReportKpi } from './reports/monthly-report.js';
-import { formatValue } from './kpi/format.js';
-import { formatPercentChange } from './reports/narrative.js';
+import { formatRelativeChange, formatValue } from './kpi/format.js';
 import { renderReportPdf } from './reports/render-pdf.js';
 import { readMonthlyReport, snapshotMonth } from './reports/snapshots.js';
 import { prepareDatabase, serve } from './main.js';
@@ -53,7 +52,7 @@ function comparisonText(kpi: ReportKpi, comparison: ReportComparison): string {
   if (comparison.trend === 'flat') return `same as ${comparison.period.label}`;
   const word = comparison.trend === 'improving' ? 'better' : 'worse';
   if (comparison.delta_pct === null) return `from ${from}, ${word}`;
-  return `${comparison.delta > 0 ? '+' : '-'}${formatPercentChange(comparison.delta_pct)} from ${from}, ${word}`;
+  return `${comparison.delta > 0 ? '+' : '-'}${formatRelativeChange(comparison.delta_pct)} from ${from}, ${word}`;
 }
 
 /** The report as plain text: a KPI table, the red items with owners, and the narrative. */

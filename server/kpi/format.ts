@@ -53,3 +53,9 @@ export function formatValue(value: number | null, unit: string): string {
   const parts = formatParts(value, unit);
   return parts.unit ? `${parts.number} ${parts.unit}` : parts.number;
 }
+
+/** A relative change without its sign (the sign or the words around it say which way): '38 %', '5.3 %'. */
+export function formatRelativeChange(deltaPct: number): string {
+  const magnitude = Math.abs(deltaPct);
+  return `${formatNumber(magnitude, magnitude < 10 ? 1 : 0)} %`;
+}

@@ -55,6 +55,14 @@ export function periodView(period: Period, now: Date): PeriodView {
   return { type: period.type, start: period.start, end: period.end, label: period.label, partial: isPartial(period, now) };
 }
 
+/**
+ * The instant a period's ownership, hierarchy and targets are read at: its last moment, or
+ * now while it is still running.
+ */
+export function asOfPeriod(period: Period, now: Date): Date {
+  return new Date(Math.min(now.getTime(), period.endAt.getTime() - 1));
+}
+
 /** Target for a KPI at a scope: service → owner team → its ancestors → org → default. */
 export function resolveTarget(org: OrgConfig, kpi: KpiDefinition, scope: Scope, at: Date): number {
   const teamChain = (teamId: string | null): string[] => {
@@ -111,7 +119,7 @@ export function buildEntry(
   const n = cell?.n ?? 0;
   const value = n > 0 ? (cell?.value ?? null) : null;
   const confidence = computeConfidence(n, kpi.minimumSample);
-  const target = resolveTarget(org, kpi, scope, new Date(Math.min(now.getTime(), period.endAt.getTime() - 1)));
+  const target = resolveTarget(org, kpi, scope, asOfPeriod(period, now));
   const previousValues = history.slice(1).map((c) => (c && c.n > 0 ? c.value : null));
   const status = computeStatus({ value, target, direction: kpi.direction, confidence, previousValues });
   const previous = previousValues[0] ?? null;
@@ -228,11 +236,11 @@ export interface RedCell {
  * Every red KPI of every team and service in one period ("what went red this week"),
  * teams before services, in registry order within a scope. Two queries in all.
  */
-export async function readRedCells(db: Db, org: OrgConfig, periodType: PeriodType, at: string, now: Date): Promise<RedCell[]> {
+export async function readRedCells(db: Db, org: OrgConfig, periodType: PeriodType, at: string, now: Date): Promise<{ period: PeriodView; cells: RedCell[] }> {
   const period = periodOfLocalDate(periodType, at, org.timeZone);
   // The previous period's status needs its own HISTORY, hence one period more.
   const periods = Array.from({ length: HISTORY + 1 }, (_, i) => shiftPeriod(period, -i, org.timeZone));
-  const endAt = new Date(Math.min(now.getTime(), period.endAt.getTime() - 1));
+  const endAt = asOfPeriod(period, now);
   const teamName = (id: string | null) => {
     const team = id ? org.teams.find((t) => t.id === id) : undefined;
     return team ? { id: team.id, name: team.name } : null;
@@ -258,5 +266,5 @@ export async function readRedCells(db: Db, org: OrgConfig, periodType: PeriodTyp
       red.push({ scope, ownerTeam, entry, newlyRed: before.status !== 'red' });
     }
   }
-  return red;
+  return { period: periodView(period, now), cells: red };
 }

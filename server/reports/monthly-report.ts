@@ -7,7 +7,7 @@ import type { Db } from '../db/database.js';
 import { parsePeriodLabel, type Period } from '../kpi/periods.js';
 import { KPIS } from '../kpi/registry.js';
 import { computeTrend, type Confidence, type Direction, type Status, type TrendDirection } from '../kpi/rules/status.js';
-import { activeAt, readRedCells, readSeries, type KpiEntry, type PeriodView, type Scope } from '../kpi/scorecard.js';
+import { activeAt, asOfPeriod, readRedCells, readSeries, type KpiEntry, type PeriodView, type Scope } from '../kpi/scorecard.js';
 import { InvalidInput } from '../lib/errors.js';
 import { isDemo } from '../org/settings.js';
 import { buildNarrative, type ReportSentence, type TeamBreakdown } from './narrative.js';
@@ -97,11 +97,6 @@ export function monthPeriod(month: string, timeZone: string): Period {
   return parsePeriodLabel(month, timeZone);
 }
 
-/** The instant ownership and hierarchy are read at: month end, or now while the month runs (as targets are, in buildEntry). */
-function asOf(period: Period, now: Date): Date {
-  return new Date(Math.min(now.getTime(), period.endAt.getTime() - 1));
-}
-
 function compare(current: KpiEntry, other: KpiEntry): ReportComparison {
   const trend = computeTrend(current.value, other.value, current.direction);
   return {
@@ -134,7 +129,7 @@ export function topLevelTeams(org: OrgConfig, at: Date): TeamConfig[] {
 /** Each top-level team's own KPI values this month and the month before, for "driven by". */
 async function readTeamBreakdowns(db: Db, org: OrgConfig, period: Period, now: Date): Promise<TeamBreakdown[]> {
   const breakdowns: TeamBreakdown[] = [];
-  for (const team of topLevelTeams(org, asOf(period, now))) {
+  for (const team of topLevelTeams(org, asOfPeriod(period, now))) {
     const { series } = await readSeries(db, org, KPIS, { type: 'team', id: team.id }, 'month', period.start, 2, now);
     const kpis: TeamBreakdown['kpis'] = {};
     for (const { kpi, points: [before, current] } of series) {
@@ -179,7 +174,7 @@ export async function buildMonthlyReport(db: Db, org: OrgConfig, month: string, 
     };
   });
   // The same cells GET /scorecard/red?period=month lists, with the owner at month end.
-  const redItems: ReportRedItem[] = (await readRedCells(db, org, 'month', period.start, now)).map((cell) => ({
+  const redItems: ReportRedItem[] = (await readRedCells(db, org, 'month', period.start, now)).cells.map((cell) => ({
     scope: cell.scope,
     owner_team: cell.ownerTeam,
     key: cell.entry.key,

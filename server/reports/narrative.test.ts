@@ -1,8 +1,8 @@
 // The monthly report's generated sentences: wording per case, "driven by" selection, value
 // formatting, and the rule that every number a sentence shows is one of its `numbers`.
 import { describe, expect, it } from 'vitest';
-import { formatValue } from '../kpi/format.js';
-import { buildNarrative, findDriver, formatPercentChange, type NarrativeKpi, type ReportSentence, type TeamBreakdown, type TeamReading } from './narrative.js';
+import { formatRelativeChange, formatValue } from '../kpi/format.js';
+import { buildNarrative, findDriver, type NarrativeKpi, type ReportSentence, type TeamBreakdown, type TeamReading } from './narrative.js';
 
 type Month = { value: number | null; n: number; status?: NarrativeKpi['status'] };
 
@@ -63,9 +63,9 @@ describe('formatValue', () => {
   });
 
   it('prints changes without a sign, one decimal below 10 %', () => {
-    expect(formatPercentChange(38.4)).toBe('38 %');
-    expect(formatPercentChange(-5.25)).toBe('5.3 %');
-    expect(formatPercentChange(-40)).toBe('40 %');
+    expect(formatRelativeChange(38.4)).toBe('38 %');
+    expect(formatRelativeChange(-5.25)).toBe('5.3 %');
+    expect(formatRelativeChange(-40)).toBe('40 %');
   });
 });
 

@@ -2,7 +2,7 @@
 // (issue #4: "no invented facts: each sentence names the numbers it comes from"). Pure: the
 // report builder reads the data; this module only words it, so every rule here is unit-tested.
 import type { Confidence, Direction, Status } from '../kpi/rules/status.js';
-import { formatNumber, formatValue } from '../kpi/format.js';
+import { formatNumber, formatRelativeChange, formatValue } from '../kpi/format.js';
 
 /** What a sentence needs to know about one KPI this month and the month before. */
 export interface NarrativeKpi {
@@ -68,12 +68,6 @@ const ORDER: SentenceKind[] = ['turned_red', 'still_red', 'change', 'back_on_tar
 // ---------------------------------------------------------------- number formatting
 // Values go through server/kpi/format.ts, the dashboard's formatter, so a sentence and the
 // table beside it print a number identically.
-
-/** A relative change, without its sign (the sentence says up or down): '38 %', '5.3 %'. */
-export function formatPercentChange(deltaPct: number): string {
-  const abs = Math.abs(deltaPct);
-  return `${formatNumber(abs, abs < 10 ? 1 : 0)} %`;
-}
 
 /** "at most 72 h" for lower-is-better KPIs, "at least 1 deploys/day" for higher-is-better ones. */
 function targetPhrase(target: string, direction: Direction): string {
@@ -159,7 +153,7 @@ function movementSentence(kpi: NarrativeKpi, teams: readonly TeamBreakdown[], th
   } else if (previous.delta_pct === null) {
     text = `${name} ${verb} to ${value} from ${previousValue} (n = ${kpi.n})`;
   } else {
-    const change = formatPercentChange(previous.delta_pct);
+    const change = formatRelativeChange(previous.delta_pct);
     numbers.change_pct = change;
     text = `${name} ${verb} ${change} to ${value} from ${previousValue} (n = ${kpi.n})`;
   }

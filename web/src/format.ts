@@ -2,7 +2,7 @@
 // scorecard, team page, drill-down and report print a value the same way (and e2e tests can
 // reproduce the text from API numbers with formatValue). No data is "—", never 0 (KPIS.md).
 // Values are written by the one formatter the server's report narrative also uses.
-import { formatNumber as number, formatParts, formatValue, NO_DATA } from '../../server/kpi/format.js';
+import { formatNumber as number, formatParts, formatRelativeChange, formatValue, NO_DATA } from '../../server/kpi/format.js';
 import type { Direction, KpiEntry, PeriodView, Status } from './api-types.js';
 
 export { formatParts, formatValue, NO_DATA };
@@ -23,10 +23,10 @@ export function formatDelta(delta: number | null, unit: string, { compact = fals
   return `${sign}${parts.number}${suffix ? ` ${suffix}` : ''}`;
 }
 
+/** A signed relative change: "+38 %", "−5.3 %"; empty when there is none. */
 export function formatPercentChange(deltaPct: number | null): string {
   if (deltaPct === null || !Number.isFinite(deltaPct)) return '';
-  const text = number(Math.abs(deltaPct), Math.abs(deltaPct) < 10 ? 1 : 0);
-  return `${deltaPct > 0 ? '+' : deltaPct < 0 ? '−' : '±'}${text} %`;
+  return `${deltaPct > 0 ? '+' : deltaPct < 0 ? '−' : '±'}${formatRelativeChange(deltaPct)}`;
 }
 
 /** "≤ 72 h" or "≥ 1 deploys/day": green means meeting it (server/kpi/rules/status.ts). */

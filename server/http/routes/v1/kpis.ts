@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { OrgConfig } from '../../../config.js';
 import { explainKpi } from '../../../kpi/explain.js';
 import type { PeriodType, ScopeType } from '../../../kpi/keys.js';
-import { localDate, periodOfLocalDate } from '../../../kpi/periods.js';
+import { localDate } from '../../../kpi/periods.js';
 import { KPIS, kpiDefinition } from '../../../kpi/registry.js';
 import { periodView, readRedCells, readScorecard, readSeries } from '../../../kpi/scorecard.js';
 import { InvalidInput, NotFound } from '../../../lib/errors.js';
@@ -179,14 +179,8 @@ export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
     },
   }, async (request) => {
     const query = request.query as { period?: PeriodType; at?: string };
-    const periodType = query.period ?? 'week';
-    const at = query.at ?? today();
-    const now = clock();
-    const cells = await readRedCells(db, org, periodType, at, now);
-    return {
-      period: periodView(periodOfLocalDate(periodType, at, org.timeZone), now),
-      items: cells.map((c) => ({ scope: c.scope, owner_team: c.ownerTeam, kpi: c.entry, newly_red: c.newlyRed })),
-    };
+    const { period, cells } = await readRedCells(db, org, query.period ?? 'week', query.at ?? today(), clock());
+    return { period, items: cells.map((c) => ({ scope: c.scope, owner_team: c.ownerTeam, kpi: c.entry, newly_red: c.newlyRed })) };
   });
 
   app.get('/kpis/:key/explain', {

@@ -2,6 +2,7 @@
 // reads the same JSON as GET /reports/monthly/{month}, so the PDF and the page never differ.
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { MONTH_PATTERN } from '../../../reports/monthly-report.js';
 import { renderReportPdf } from '../../../reports/render-pdf.js';
 import type { AppDeps } from '../../context.js';
 import { ErrorResponse } from '../../schemas/common.js';
@@ -11,7 +12,7 @@ export async function reportPdfRoutes(scope: FastifyInstance, deps: AppDeps, roo
     schema: {
       tags: ['reports'],
       summary: "The month's report as a printable PDF (the dashboard's report page, rendered by Chromium)",
-      params: Type.Object({ month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM' }) }),
+      params: Type.Object({ month: Type.String({ pattern: MONTH_PATTERN, description: 'YYYY-MM' }) }),
       querystring: Type.Object({
         version: Type.Optional(Type.Integer({ minimum: 1, description: 'a snapshot version (default: the latest)' })),
         paper: Type.Optional(Type.Union([Type.Literal('A4'), Type.Literal('Letter')], { default: 'A4' })),
