@@ -8,6 +8,7 @@ import type {
 } from '../connectors/contract.js';
 import { SHARES, type Profile, type Workload } from './profiles.js';
 import { hash32, Random } from '../server/lib/random.js';
+import { isoFromMillis as iso } from '../server/lib/iso-time.js';
 
 export const BENCH_SOURCES = { git: 'bench-git', deployments: 'bench-ci', incidents: 'bench-pager' } as const;
 export const DEFAULT_SEED = 7;
@@ -80,28 +81,6 @@ const TEAM_SIZE = 8;
 
 function personName(index: number): string {
   return `${FIRST_NAMES[index % FIRST_NAMES.length]} ${LAST_NAMES[(index * 7 + Math.floor(index / FIRST_NAMES.length)) % LAST_NAMES.length]}`;
-}
-
-const datePrefixes = new Map<number, string>();
-const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
-
-/** Date#toISOString without a Date per call (as in the demo): org-L formats ~5M timestamps. */
-function iso(at: number): string {
-  const ms = Math.floor(at);
-  const day = Math.floor(ms / DAY);
-  let prefix = datePrefixes.get(day);
-  if (prefix === undefined) {
-    prefix = new Date(day * DAY).toISOString().slice(0, 11);
-    datePrefixes.set(day, prefix); // one entry per day of the window: bounded
-  }
-  let rest = ms - day * DAY;
-  const hours = Math.floor(rest / HOUR);
-  rest -= hours * HOUR;
-  const minutes = Math.floor(rest / MINUTE);
-  rest -= minutes * MINUTE;
-  const seconds = Math.floor(rest / SECOND);
-  return `${prefix}${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${pad3(rest - seconds * SECOND)}Z`;
 }
 
 // ---------------------------------------------------------------- the organisation

@@ -6,6 +6,7 @@ import type { CommitRecord, DeploymentRecord, IncidentRecord, PullRequestRecord 
 import type { OrgConfig, ServiceConfig } from '../config.js';
 import { BinaryHeap } from '../lib/binary-heap.js';
 import { hash32, Random } from '../lib/random.js';
+import { isoFromMillis as iso } from '../lib/iso-time.js';
 
 export interface DemoOptions {
   /** Every generated timestamp is strictly before this instant. */
@@ -223,28 +224,6 @@ function deployCadence(service: ServiceConfig): number {
 function productionEnvironmentName(service: ServiceConfig): string {
   const rule = new RegExp(service.productionEnvironment, 'i');
   return ['production', 'prod', 'live', 'prd'].find((name) => rule.test(name)) ?? 'production';
-}
-
-const datePrefixes = new Map<number, string>();
-const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
-
-/** Same text as Date#toISOString, without a Date per call: scale 10 formats ~500k timestamps. */
-function iso(at: number): string {
-  const ms = Math.floor(at);
-  const day = Math.floor(ms / DAY);
-  let prefix = datePrefixes.get(day);
-  if (prefix === undefined) {
-    prefix = new Date(day * DAY).toISOString().slice(0, 11);
-    datePrefixes.set(day, prefix);
-  }
-  let rest = ms - day * DAY;
-  const hours = Math.floor(rest / HOUR);
-  rest -= hours * HOUR;
-  const minutes = Math.floor(rest / MINUTE);
-  rest -= minutes * MINUTE;
-  const seconds = Math.floor(rest / SECOND);
-  return `${prefix}${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${pad3(rest - seconds * SECOND)}Z`;
 }
 
 function slug(text: string): string {
