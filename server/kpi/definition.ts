@@ -3,6 +3,7 @@
 import type { RawBuilder } from 'kysely';
 import type { KpiKey } from './keys.js';
 import type { CellFilter } from './queries/population.js';
+import type { Rollup } from './rollup.js';
 import type { Direction } from './rules/status.js';
 
 /** One aggregated row per (scope, period) cell, straight from SQL. */
@@ -37,6 +38,8 @@ export interface KpiDefinition {
   population(filter: CellFilter): RawBuilder<unknown>;
   /** Aggregate select list over `population` (must include `count(*)::int as n`). */
   aggregates: RawBuilder<unknown>;
+  /** The same aggregate computed in memory, for the engine (rollup.ts). */
+  rollup: Rollup;
   /** Turns an aggregate row into the stored value; `hours` is the period's length so far. */
   toValue(row: AggregateRow, hours: number): CellValue;
   /** Extra columns for each explained record, over alias `p`. */

@@ -34,6 +34,6 @@ export async function explainKpi(
     select p.* ${extra} from population p
     order by ${kpi.explainOrder}
     limit ${page.limit} offset ${page.offset}`.execute(db);
-  const records = rows.map(({ scope_type: _s, scope_id: _i, period_start: _p, ...record }) => record);
+  const records = rows.map(({ scope_type: _s, scope_id: _i, period_start: _p, anchor_at: _a, ...record }) => record);
   return { period, value: computed.value, n: computed.n, details: computed.details, records };
 }

@@ -3,19 +3,20 @@
 import { sql } from 'kysely';
 import type { KpiDefinition } from '../definition.js';
 import { bucket, cellCondition, scopeJoin, type CellFilter } from './population.js';
+import { countDistinct, countWhere } from '../rollup.js';
 
 const anchor = sql`f.finished_at`;
 
 export function productionDeployments(filter: CellFilter) {
   return sql`
-    select sm.scope_type, sm.scope_id, ${bucket(filter, anchor)} as period_start,
+    select sm.scope_type, sm.scope_id, ${bucket(filter, anchor)} as period_start, ${anchor} as anchor_at,
       d.id as deployment_id, d.source, d.external_id, d.service_id, d.environment, d.commit_sha, d.ref, d.url,
       d.started_at, f.finished_at, timezone(${filter.timeZone}, f.finished_at)::date::text as local_day,
       f.change_count, f.shipped_basis, f.is_failed, f.failure_reason, f.failure_incident_ids,
       f.rolled_back_by_deployment_id, f.recovered_at, f.is_rework, f.rework_reason, f.rework_incident_id
     from deployment_facts f
     join deployments d on d.id = f.deployment_id
-    ${scopeJoin(sql`f.service_id`, anchor)}
+    ${scopeJoin(filter, sql`f.service_id`, anchor)}
     where ${cellCondition(filter, anchor)}`;
 }
 
@@ -43,6 +44,10 @@ export const deploymentFrequency: KpiDefinition = {
   description: 'Successful production deployments in the period, per day; also the count and deploy days per week.',
   population: productionDeployments,
   aggregates: sql`count(*)::int as n, count(distinct local_day)::int as deploy_days`,
+  rollup: {
+    columns: { local_day: sql`p.local_day` },
+    reduce: (records, columns) => ({ n: records.length, deploy_days: countDistinct(records, columns.local_day!) }),
+  },
   toValue(row, hours) {
     const count = row.n;
     const days = hours / 24;
@@ -77,6 +82,16 @@ export const changeFailureRate: KpiDefinition = {
     (count(*) filter (where failure_reason = 'incident_link'))::int as incident_link,
     (count(*) filter (where failure_reason = 'rollback'))::int as rollback,
     (count(*) filter (where failure_reason = 'implicit_incident'))::int as implicit_incident`,
+  rollup: {
+    columns: { is_failed: sql`p.is_failed`, failure_reason: sql`p.failure_reason` },
+    reduce: (records, columns) => ({
+      n: records.length,
+      failed: countWhere(records, columns.is_failed!, true),
+      incident_link: countWhere(records, columns.failure_reason!, 'incident_link'),
+      rollback: countWhere(records, columns.failure_reason!, 'rollback'),
+      implicit_incident: countWhere(records, columns.failure_reason!, 'implicit_incident'),
+    }),
+  },
   toValue(row) {
     const failed = Number(row.failed);
     return {
@@ -107,6 +122,16 @@ export const reworkRate: KpiDefinition = {
     (count(*) filter (where rework_reason = 'incident_fix_link'))::int as incident_fix_link,
     (count(*) filter (where rework_reason = 'resolved_incident'))::int as resolved_incident,
     (count(*) filter (where rework_reason = 'hotfix_rule'))::int as hotfix_rule`,
+  rollup: {
+    columns: { is_rework: sql`p.is_rework`, rework_reason: sql`p.rework_reason` },
+    reduce: (records, columns) => ({
+      n: records.length,
+      rework: countWhere(records, columns.is_rework!, true),
+      incident_fix_link: countWhere(records, columns.rework_reason!, 'incident_fix_link'),
+      resolved_incident: countWhere(records, columns.rework_reason!, 'resolved_incident'),
+      hotfix_rule: countWhere(records, columns.rework_reason!, 'hotfix_rule'),
+    }),
+  },
   toValue(row) {
     const rework = Number(row.rework);
     return {

@@ -4,18 +4,19 @@
 import { sql } from 'kysely';
 import type { KpiDefinition } from '../definition.js';
 import { bucket, cellCondition, percentile, scopeJoin, type CellFilter } from './population.js';
+import { countWhere, percentileCont, sortedValues } from '../rollup.js';
 
 const resolvedAnchor = sql`i.resolved_at`;
 
 export function resolvedIncidents(filter: CellFilter) {
   return sql`
-    select sm.scope_type, sm.scope_id, ${bucket(filter, resolvedAnchor)} as period_start,
+    select sm.scope_type, sm.scope_id, ${bucket(filter, resolvedAnchor)} as period_start, ${resolvedAnchor} as anchor_at,
       i.id as incident_id, i.source, i.external_id, i.service_id, i.severity, i.title, i.url,
       i.created_at, i.started_at, i.acknowledged_at, i.resolved_at,
       (extract(epoch from i.resolved_at - coalesce(i.started_at, i.created_at)) / 60.0)::float8 as duration_minutes,
       i.deployment_external_id, i.root_cause_key
     from incidents i
-    ${scopeJoin(sql`i.service_id`, resolvedAnchor)}
+    ${scopeJoin(filter, sql`i.service_id`, resolvedAnchor)}
     where i.resolved_at is not null and ${cellCondition(filter, resolvedAnchor)}`;
 }
 
@@ -33,6 +34,17 @@ export const timeToRestore: KpiDefinition = {
   population: resolvedIncidents,
   aggregates: sql`count(*)::int as n, ${percentile(0.5, sql`duration_minutes`)} as p50, ${percentile(0.9, sql`duration_minutes`)} as p90,
     (count(*) filter (where ${severe}))::int as severe_n, ${percentile(0.5, sql`duration_minutes`, severe)} as severe_p50`,
+  rollup: {
+    columns: { duration_minutes: sql`p.duration_minutes`, severe: sql`(p.${severe})` },
+    reduce(records, columns) {
+      // sortedValues reuses one buffer: read each sort's percentiles before the next.
+      const minutes = sortedValues(records, columns.duration_minutes!);
+      const p50 = percentileCont(minutes, 0.5);
+      const p90 = percentileCont(minutes, 0.9);
+      const severeP50 = percentileCont(sortedValues(records, columns.duration_minutes!, columns.severe), 0.5);
+      return { n: records.length, p50, p90, severe_n: countWhere(records, columns.severe!, true), severe_p50: severeP50 };
+    },
+  },
   toValue: (row) => ({
     value: row.p50 as number | null,
     n: row.n,
@@ -45,13 +57,13 @@ const recoveredAnchor = sql`f.recovered_at`;
 
 export function recoveredFailedDeployments(filter: CellFilter) {
   return sql`
-    select sm.scope_type, sm.scope_id, ${bucket(filter, recoveredAnchor)} as period_start,
+    select sm.scope_type, sm.scope_id, ${bucket(filter, recoveredAnchor)} as period_start, ${recoveredAnchor} as anchor_at,
       d.id as deployment_id, d.source, d.external_id, d.service_id, d.url, d.commit_sha,
       f.finished_at, f.recovered_at, f.failure_reason, f.failure_incident_ids,
       (extract(epoch from f.recovered_at - f.finished_at) / 60.0)::float8 as duration_minutes
     from deployment_facts f
     join deployments d on d.id = f.deployment_id
-    ${scopeJoin(sql`f.service_id`, recoveredAnchor)}
+    ${scopeJoin(filter, sql`f.service_id`, recoveredAnchor)}
     where f.is_failed and f.recovered_at is not null and ${cellCondition(filter, recoveredAnchor)}`;
 }
 
@@ -66,6 +78,13 @@ export const failedDeploymentRecoveryTime: KpiDefinition = {
   description: 'Median of (incident resolved − failed deployment finished) for failed production deployments with incidents, anchored on resolution.',
   population: recoveredFailedDeployments,
   aggregates: sql`count(*)::int as n, ${percentile(0.5, sql`duration_minutes`)} as p50, ${percentile(0.9, sql`duration_minutes`)} as p90`,
+  rollup: {
+    columns: { duration_minutes: sql`p.duration_minutes` },
+    reduce(records, columns) {
+      const minutes = sortedValues(records, columns.duration_minutes!);
+      return { n: records.length, p50: percentileCont(minutes, 0.5), p90: percentileCont(minutes, 0.9) };
+    },
+  },
   toValue: (row) => ({ value: row.p50 as number | null, n: row.n, details: { p50: row.p50, p90: row.p90 } }),
   explainColumns: sql`(select coalesce(json_agg(json_build_object('id', i.id, 'source', i.source, 'external_id', i.external_id,
      'title', i.title, 'severity', i.severity, 'created_at', i.created_at, 'resolved_at', i.resolved_at, 'url', i.url) order by i.created_at), '[]'::json)

@@ -3,18 +3,19 @@
 import { sql } from 'kysely';
 import type { KpiDefinition } from '../definition.js';
 import { bucket, cellCondition, percentile, scopeJoin, type CellFilter } from './population.js';
+import { percentileCont, sortedValues } from '../rollup.js';
 
 const anchor = sql`dc.deployed_at`;
 
 export function shippedChanges(filter: CellFilter) {
   return sql`
-    select sm.scope_type, sm.scope_id, ${bucket(filter, anchor)} as period_start,
+    select sm.scope_type, sm.scope_id, ${bucket(filter, anchor)} as period_start, ${anchor} as anchor_at,
       dc.service_id, dc.repository, dc.sha, dc.authored_at, dc.deployed_at,
       (dc.lead_time_seconds / 3600.0)::float8 as lead_time_hours, dc.pull_request_number,
       dc.deployment_id, d.source as deployment_source, d.external_id as deployment_external_id, d.url as deployment_url
     from deployment_changes dc
     left join deployments d on d.id = dc.deployment_id -- left: unused by the aggregate, the planner drops it
-    ${scopeJoin(sql`dc.service_id`, anchor)}
+    ${scopeJoin(filter, sql`dc.service_id`, anchor)}
     where ${cellCondition(filter, anchor)}`;
 }
 
@@ -30,6 +31,13 @@ export const leadTimeForChanges: KpiDefinition = {
   population: shippedChanges,
   aggregates: sql`count(*)::int as n, ${percentile(0.5, sql`lead_time_hours`)} as p50,
     ${percentile(0.75, sql`lead_time_hours`)} as p75, ${percentile(0.9, sql`lead_time_hours`)} as p90`,
+  rollup: {
+    columns: { lead_time_hours: sql`p.lead_time_hours` },
+    reduce(records, columns) {
+      const hours = sortedValues(records, columns.lead_time_hours!);
+      return { n: records.length, p50: percentileCont(hours, 0.5), p75: percentileCont(hours, 0.75), p90: percentileCont(hours, 0.9) };
+    },
+  },
   toValue: (row) => ({ value: row.p50 as number | null, n: row.n, details: { p50: row.p50, p75: row.p75, p90: row.p90 } }),
   explainColumns: sql`(select cm.author from commits cm where cm.repository = p.repository and cm.sha = p.sha) as author,
     (select pr.url from pull_requests pr where pr.repository = p.repository and pr.number = p.pull_request_number) as pull_request_url`,

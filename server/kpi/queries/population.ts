@@ -10,14 +10,22 @@ export type CellFilter =
   /** The cells listed in the `compute_cells` temp table, anchors within [from, to). */
   | { mode: 'compute_cells'; periodType: PeriodType; timeZone: string; from: Date; to: Date }
   /** One cell (explain and tests). */
-  | { mode: 'cell'; periodType: PeriodType; timeZone: string; scopeType: ScopeType; scopeId: string; periodStart: string; from: Date; to: Date };
+  | { mode: 'cell'; periodType: PeriodType; timeZone: string; scopeType: ScopeType; scopeId: string; periodStart: string; from: Date; to: Date }
+  /**
+   * Each record once, under its own service, with `period_start` its local date, of the given
+   * services and with anchors within [from, to) when given: what the engine's rollup (rollup.ts) expands into cells.
+   */
+  | { mode: 'records'; timeZone: string; services?: string[]; from?: Date; to?: Date };
 
 export function bucket(filter: CellFilter, anchor: RawBuilder<unknown>): RawBuilder<string> {
+  if (filter.mode === 'records') return sql<string>`timezone(${filter.timeZone}, ${anchor})::date`;
   return sql<string>`date_trunc(${filter.periodType}, timezone(${filter.timeZone}, ${anchor}))::date`;
 }
 
 /** Joins the records (by their service column) to every scope they count for at `anchor`. */
-export function scopeJoin(serviceColumn: RawBuilder<unknown>, anchor: RawBuilder<unknown>): RawBuilder<unknown> {
+export function scopeJoin(filter: CellFilter, serviceColumn: RawBuilder<unknown>, anchor: RawBuilder<unknown>): RawBuilder<unknown> {
+  // The rollup joins scopes itself, from the same scope_members rows (rollup.ts).
+  if (filter.mode === 'records') return sql`cross join lateral (select 'service'::text as scope_type, ${serviceColumn} as scope_id) sm`;
   return sql`join scope_members sm on sm.service_id = ${serviceColumn} and ${anchor} >= sm.valid_from and ${anchor} < sm.valid_to`;
 }
 
@@ -34,6 +42,12 @@ export function cellCondition(filter: CellFilter, anchor: RawBuilder<unknown>): 
       return sql`sm.scope_type = ${filter.scopeType} and sm.scope_id = ${filter.scopeId}
         and ${anchor} >= ${filter.from.toISOString()}::timestamptz and ${anchor} < ${filter.to.toISOString()}::timestamptz
         and ${bucket(filter, anchor)} = ${filter.periodStart}::date`;
+    case 'records': {
+      const from = filter.from ? sql` and ${anchor} >= ${filter.from.toISOString()}::timestamptz` : sql``;
+      const to = filter.to ? sql` and ${anchor} < ${filter.to.toISOString()}::timestamptz` : sql``;
+      const services = filter.services ? sql` and sm.scope_id = any(${filter.services}::text[])` : sql``;
+      return sql`${anchor} is not null${services}${from}${to}`;
+    }
   }
 }
 

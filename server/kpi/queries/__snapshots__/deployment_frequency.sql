@@ -1,6 +1,6 @@
 -- Deployment frequency: aggregate over one cell
 with population as (
-    select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, f.finished_at))::date as period_start,
+    select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, f.finished_at))::date as period_start, f.finished_at as anchor_at,
       d.id as deployment_id, d.source, d.external_id, d.service_id, d.environment, d.commit_sha, d.ref, d.url,
       d.started_at, f.finished_at, timezone($3, f.finished_at)::date::text as local_day,
       f.change_count, f.shipped_basis, f.is_failed, f.failure_reason, f.failure_incident_ids,

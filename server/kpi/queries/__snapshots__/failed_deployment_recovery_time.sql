@@ -1,6 +1,6 @@
 -- Failed deployment recovery time: aggregate over one cell
 with population as (
-    select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, f.recovered_at))::date as period_start,
+    select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, f.recovered_at))::date as period_start, f.recovered_at as anchor_at,
       d.id as deployment_id, d.source, d.external_id, d.service_id, d.url, d.commit_sha,
       f.finished_at, f.recovered_at, f.failure_reason, f.failure_incident_ids,
       (extract(epoch from f.recovered_at - f.finished_at) / 60.0)::float8 as duration_minutes

@@ -1,6 +1,6 @@
 -- Time to restore (MTTR): aggregate over one cell
 with population as (
-    select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, i.resolved_at))::date as period_start,
+    select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, i.resolved_at))::date as period_start, i.resolved_at as anchor_at,
       i.id as incident_id, i.source, i.external_id, i.service_id, i.severity, i.title, i.url,
       i.created_at, i.started_at, i.acknowledged_at, i.resolved_at,
       (extract(epoch from i.resolved_at - coalesce(i.started_at, i.created_at)) / 60.0)::float8 as duration_minutes,
