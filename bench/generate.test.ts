@@ -4,11 +4,13 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { CommitRecord, DeploymentRecord, NormalizedRecord, RecordKind } from '../connectors/contract.js';
+import type { CommitRecord, DeploymentRecord, NormalizedRecord, PullRequestRecord, RecordKind } from '../connectors/contract.js';
 import { parseOrgConfig } from '../server/config.js';
 import { catalogOf } from '../server/ingest/ingest.js';
 import { validateRecords } from '../server/ingest/validate.js';
-import { expectedCounts, generateBatches, generateExtraWeek, historyHeads, orgYaml, sampleRecords } from './generate.js';
+import {
+  expectedCounts, generateBatches, generateExtraWeek, generateShipments, historyHeads, orgYaml, sampleRecords, shipmentsOf, type Shipment,
+} from './generate.js';
 import { PROFILES } from './profiles.js';
 
 const NOW = new Date('2026-11-16T00:00:00Z');
@@ -248,6 +250,105 @@ describe('generateExtraWeek (org-S)', { timeout: 120_000 }, () => {
     };
     const before = ids(generateBatches(profile, { now: NOW }));
     for (const key of ids(generateExtraWeek(profile, { now: NOW }))) expect(before.has(key)).toBe(false);
+  });
+});
+
+describe('shipmentsOf', () => {
+  const sha = (n: number) => n.toString(16).padStart(40, '0');
+  const commit = (n: number): NormalizedRecord => ({
+    kind: 'commit',
+    record: { repository: 'bench/svc-001', sha: sha(n), parents: n > 1 ? [sha(n - 1)] : [], authored_at: `2026-03-0${n}T08:00:00.000Z`, committed_at: `2026-03-0${n}T08:00:00.000Z` },
+  });
+  const pullRequest = (number: number, commits: number[]): NormalizedRecord => {
+    const record: PullRequestRecord = {
+      repository: 'bench/svc-001', number, opened_at: '2026-03-01T00:00:00.000Z', merged_at: '2026-03-09T00:00:00.000Z',
+      merge_commit_sha: sha(commits.at(-1)!), commit_shas: commits.map(sha),
+    };
+    return { kind: 'pull_request', record };
+  };
+  let deployments = 0;
+  const deploy = (head: number, environment = 'production', status: 'success' | 'failure' = 'success'): NormalizedRecord => ({
+    kind: 'deployment',
+    record: { source: 'bench-ci', external_id: `svc-001-${++deployments}`, service: 'svc-001', environment, status, finished_at: '2026-03-09T10:00:00.000Z', commit_sha: sha(head) },
+  });
+  const shipped = (shipments: Shipment[]) => shipments.map((s) => [s.deployment.environment, s.deployment.status, s.previousSha, s.commits?.map((c) => c.sha) ?? null]);
+
+  it('ships, at a service\'s first deployment, only the pull request merged as its head; later, everything since the previous one', () => {
+    const records = [commit(1), commit(2), commit(3), pullRequest(1, [2, 3]), deploy(3, 'staging'), deploy(3, 'production', 'failure'), deploy(3), commit(4), commit(5), deploy(5)];
+    expect(shipped([...shipmentsOf(records, { repository: 'bench/svc-001', previousSha: null })])).toEqual([
+      ['staging', 'success', null, null],
+      ['production', 'failure', null, null],
+      ['production', 'success', null, [sha(2), sha(3)]], // commit 1 is shipped by no deployment (derive.ts)
+      ['production', 'success', sha(3), [sha(4), sha(5)]],
+    ]);
+  });
+
+  it('ships only the head at a first deployment whose head is no pull request\'s merge commit', () => {
+    const records = [commit(1), commit(2), pullRequest(1, [1]), commit(3), deploy(3)];
+    expect(shipped([...shipmentsOf(records, { repository: 'bench/svc-001', previousSha: null })])).toEqual([['production', 'success', null, [sha(3)]]]);
+  });
+
+  it('ships everything since the previous head when the stream continues a history', () => {
+    const records = [commit(4), commit(5), pullRequest(2, [5]), deploy(5)];
+    expect(shipped([...shipmentsOf(records, { repository: 'bench/svc-001', previousSha: sha(3) })])).toEqual([['production', 'success', sha(3), [sha(4), sha(5)]]]);
+  });
+});
+
+describe('generateShipments (org-S)', { timeout: 120_000 }, () => {
+  it('gives every deployment of the history, production ones with the commits derive.ts finds', () => {
+    const s = history();
+    const production = new Map<string, Shipment[]>();
+    let shipments = 0;
+    for (const batch of generateShipments(profile, { now: NOW, batchSize: 5_000 })) {
+      expect(batch.length).toBeLessThanOrEqual(5_000);
+      for (const shipment of batch) {
+        shipments++;
+        const { deployment } = shipment;
+        if (deployment.environment !== 'production' || deployment.status !== 'success') {
+          expect(shipment.commits).toBeNull();
+          continue;
+        }
+        expect(shipment.repository).toBe(`bench/${deployment.service}`);
+        const list = production.get(deployment.service) ?? [];
+        list.push(shipment);
+        production.set(deployment.service, list);
+      }
+    }
+    expect(shipments).toBe(s.counts.deployment);
+    let unshipped = 0;
+    for (const [service, deployments] of s.production) {
+      const truth = production.get(service)!;
+      expect(truth.map((t) => t.deployment)).toEqual(deployments);
+      deployments.forEach((deployment, i) => {
+        const chain = shipped(s.commits, deployment.commit_sha!, deployments[i - 1]?.commit_sha ?? null)!;
+        const commits = truth[i]!.commits!.map((c) => c.sha);
+        expect(truth[i]!.previousSha).toBe(deployments[i - 1]?.commit_sha ?? null);
+        if (i > 0) expect(new Set(commits)).toEqual(new Set(chain));
+        else {
+          // The first release ships its head's pull request (or only its head); the rest of its chain never ships.
+          expect(commits).toContain(deployment.commit_sha);
+          expect(chain).toEqual(expect.arrayContaining(commits));
+          unshipped += chain.length - commits.length;
+        }
+      });
+    }
+    expect(unshipped).toBeGreaterThan(0);
+  });
+
+  it('continues each service from its history head in the extra week', () => {
+    const heads = historyHeads(profile);
+    const first = new Map<string, Shipment>();
+    let commits = 0;
+    for (const batch of generateShipments(profile, { now: NOW, period: 'extra-week' })) {
+      for (const shipment of batch) {
+        if (!shipment.commits) continue;
+        if (!first.has(shipment.deployment.service)) first.set(shipment.deployment.service, shipment);
+        commits += shipment.commits.length;
+      }
+    }
+    for (const [service, shipment] of first) expect(shipment.previousSha).toBe(heads.get(service));
+    // Every extra-week commit ships: no service starts in the extra week.
+    expect(commits).toBe(expectedCounts(profile).extraWeek.commit);
   });
 });
 

@@ -274,8 +274,9 @@ interface Numbering {
 /**
  * One service over one span, in time order. Each successful production deployment ships a
  * fresh chain of 1–9 commits whose oldest parent is the previous production deployment's
- * commit, so ingest's graph walk (server/ingest/derive.ts) finds exactly that chain. A
- * release's commits, then its pull requests, come before the deployments of its head.
+ * commit, so ingest's graph walk (server/ingest/derive.ts) finds exactly that chain. (A
+ * service's first deployment has no previous one, so derive.ts takes less: see shipmentsOf.)
+ * A release's commits, then its pull requests, come before the deployments of its head.
  */
 class ServiceStream {
   private readonly random: Random;
@@ -547,11 +548,11 @@ function checkedNow(now: Date): number {
   return at;
 }
 
-function* inBatches(records: Iterable<NormalizedRecord>, size: number): Generator<NormalizedRecord[]> {
+function* inBatches<T>(items: Iterable<T>, size: number): Generator<T[]> {
   if (!Number.isInteger(size) || size < 1) throw new RangeError('batchSize must be a positive integer');
-  let batch: NormalizedRecord[] = [];
-  for (const record of records) {
-    batch.push(record);
+  let batch: T[] = [];
+  for (const item of items) {
+    batch.push(item);
     if (batch.length === size) {
       yield batch;
       batch = [];
@@ -560,14 +561,23 @@ function* inBatches(records: Iterable<NormalizedRecord>, size: number): Generato
   if (batch.length) yield batch;
 }
 
+/** One service's stream over one span and the commit of its last production deployment before the span (null: none). */
+interface ServicePlan {
+  stream: ServiceStream;
+  repository: string;
+  previousSha: string | null;
+}
+
 /** The history: service after service (as a connector's backfill pulls repository by repository), each in time order. */
-function* historyRecords(profile: Profile, now: number, seed: number): Generator<NormalizedRecord> {
+function* historyPlans(profile: Profile, now: number, seed: number): Generator<ServicePlan> {
   const { services } = organisation(profile);
   const counts = allocate(services, profile.history, profile.name);
   const from = now - profile.weeks * WEEK;
   const span = { from, to: now, calendar: new WorkingCalendar(from, now) };
   const start: Numbering = { commits: 0, pullRequests: 0, deployments: 0, incidents: 0 };
-  for (const [s, service] of services.entries()) yield* new ServiceStream(service, counts[s]!, span, seed, 'history', start, null).records();
+  for (const [s, service] of services.entries()) {
+    yield { stream: new ServiceStream(service, counts[s]!, span, seed, 'history', start, null), repository: service.repository, previousSha: null };
+  }
 }
 
 /**
@@ -575,7 +585,7 @@ function* historyRecords(profile: Profile, now: number, seed: number): Generator
  * remembered: the history's head is its last commit, commitSha(seed, service, commits − 1),
  * and pull request, deployment and incident numbers continue after the history's counts.
  */
-function* extraWeekRecords(profile: Profile, now: number, seed: number): Generator<NormalizedRecord> {
+function* extraWeekPlans(profile: Profile, now: number, seed: number): Generator<ServicePlan> {
   const { services } = organisation(profile);
   const history = allocate(services, profile.history, profile.name);
   const counts = allocate(services, profile.extraWeek, `${profile.name} (extra week)`);
@@ -584,9 +594,18 @@ function* extraWeekRecords(profile: Profile, now: number, seed: number): Generat
     const before = history[s]!;
     const start: Numbering = { commits: before.commits, pullRequests: before.pullRequests, deployments: deploymentsOf(before), incidents: before.incidents };
     // Only the sha matters; the history's head was committed before `now`, whatever its exact time.
+    // A service with history commits had releases (allocate: 1–9 commits per release), the last one of that head.
     const head = before.commits > 0 ? { sha: commitSha(seed, service.id, before.commits - 1), committedAt: now - SECOND } : null;
-    yield* new ServiceStream(service, counts[s]!, span, seed, 'extra-week', start, head).records();
+    yield { stream: new ServiceStream(service, counts[s]!, span, seed, 'extra-week', start, head), repository: service.repository, previousSha: head?.sha ?? null };
   }
+}
+
+function* historyRecords(profile: Profile, now: number, seed: number): Generator<NormalizedRecord> {
+  for (const plan of historyPlans(profile, now, seed)) yield* plan.stream.records();
+}
+
+function* extraWeekRecords(profile: Profile, now: number, seed: number): Generator<NormalizedRecord> {
+  for (const plan of extraWeekPlans(profile, now, seed)) yield* plan.stream.records();
 }
 
 /**
@@ -624,4 +643,72 @@ export function sampleRecords(profile: Profile, options: { now: Date; seed?: num
     sample.push(record);
   }
   return sample;
+}
+
+// ---------------------------------------------------------------- ground truth
+/**
+ * A deployment with the commits it ships by the product's rules (server/ingest/derive.ts and
+ * rederive.ts), known from how the generator built the history rather than from a graph walk,
+ * so the Four Keys baseline (bench/four-keys.ts) can be checked against the product's derivation.
+ */
+export interface Shipment {
+  deployment: DeploymentRecord;
+  repository: string;
+  /** Null for deployments that ship nothing by definition: staging runs and failed attempts (not production). */
+  commits: CommitRecord[] | null;
+  /** The commit of the service's previous successful production deployment; null before its first. */
+  previousSha: string | null;
+}
+
+/**
+ * One service's records (in stream order) → a Shipment per deployment. Only successful
+ * production deployments ship (rederive.ts: environment rule and status `success`). A later
+ * one ships every commit since the previous one: the generator's release chains are exactly
+ * "reachable from its head, not from the previous head". The first of a service ships what
+ * derive.ts takes when there is no previous deployment: the pull request merged as its head
+ * (that PR's commits and the head), else only the head; the rest of that release ships never.
+ */
+export function* shipmentsOf(records: Iterable<NormalizedRecord>, options: { repository: string; previousSha: string | null }): Generator<Shipment> {
+  const { repository } = options;
+  let previousSha = options.previousSha;
+  let sincePrevious: CommitRecord[] = [];
+  // Only the first deployment reads it, and only its own release's pull requests can be merged as its head.
+  const pullRequestsByMergeSha = new Map<string, PullRequestRecord>();
+  for (const item of records) {
+    if (item.kind === 'commit') sincePrevious.push(item.record);
+    else if (item.kind === 'pull_request' && item.record.merge_commit_sha) pullRequestsByMergeSha.set(item.record.merge_commit_sha, item.record);
+    else if (item.kind === 'deployment') {
+      const deployment = item.record;
+      if (deployment.environment !== 'production' || deployment.status !== 'success') {
+        yield { deployment, repository, commits: null, previousSha };
+        continue;
+      }
+      const head = deployment.commit_sha!;
+      let commits = sincePrevious;
+      if (previousSha === null) {
+        const pullRequest = pullRequestsByMergeSha.get(head);
+        const shipped = new Set([head, ...(pullRequest?.commit_shas ?? [])]);
+        commits = sincePrevious.filter((commit) => shipped.has(commit.sha));
+      }
+      yield { deployment, repository, commits, previousSha };
+      previousSha = head;
+      sincePrevious = [];
+      pullRequestsByMergeSha.clear();
+    }
+  }
+}
+
+/**
+ * Every deployment of the history (or, with `period: 'extra-week'`, of the extra week) with
+ * what it ships, in batches of `batchSize` deployments. It re-runs the same seeded streams as
+ * generateBatches and generateExtraWeek, so it holds one release's commits, never the data set.
+ */
+export function generateShipments(profile: Profile, options: GenerateOptions & { period?: 'history' | 'extra-week' }): Generator<Shipment[]> {
+  const plans = (options.period ?? 'history') === 'history' ? historyPlans : extraWeekPlans;
+  const seed = options.seed ?? DEFAULT_SEED;
+  const now = checkedNow(options.now);
+  function* shipments(): Generator<Shipment> {
+    for (const plan of plans(profile, now, seed)) yield* shipmentsOf(plan.stream.records(), plan);
+  }
+  return inBatches(shipments(), options.batchSize ?? DEFAULT_BATCH_SIZE);
 }

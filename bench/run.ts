@@ -11,12 +11,18 @@ import { computeKpis } from '../server/kpi/engine.js';
 import { syncOrg } from '../server/org/sync-org.js';
 import { createBenchDatabase } from './database.js';
 import { expectedCounts, generateBatches, generateExtraWeek, orgYaml, sampleRecords } from './generate.js';
+import { measureApiLoad, measurePanel } from './api-load.js';
+import { buildDashboard, measureFirstScreen } from './first-screen.js';
+import { leadTimeCorrectness, loadFourKeysEvents, measureDashboardBaseline } from './four-keys.js';
 import { measureIngestBaselines } from './ingest-baseline.js';
 import { PROFILES, type ProfileName } from './profiles.js';
+import { buildService, startService } from './service.js';
 
 // A Monday 00:00 UTC: the 104 generated weeks end here and the extra week starts here.
 const NOW = new Date('2026-11-16T00:00:00Z');
 const WEEK_MS = 7 * 24 * 3600e3;
+/** The dashboard panels compared with Four Keys: the API's longest series (weeks). */
+const PANEL_WEEKS = 104;
 const RESULTS = new URL('./results.json', import.meta.url);
 
 interface Target {
@@ -25,6 +31,10 @@ interface Target {
   value: number | boolean | null;
   pass: boolean | null;
 }
+
+/** Whether `value` meets `limit`; null when nothing was measured or the target is for another profile. */
+const meets = (value: number | null | undefined, check: (v: number) => boolean, applies = true) =>
+  value === null || value === undefined || !applies ? null : check(value);
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -56,7 +66,7 @@ async function ingestStream(label: string, db: Parameters<typeof ingestRecords>[
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { profile: { type: 'string', default: 'org-S' } } });
+  const { values } = parseArgs({ options: { profile: { type: 'string', default: 'org-S' }, keep: { type: 'boolean', default: false } } });
   const profileName = values.profile as ProfileName;
   const profile = PROFILES[profileName];
   if (!profile) {
@@ -65,8 +75,9 @@ async function main(): Promise<number> {
   }
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const org = parseOrgConfig(orgYaml(profile), `${profileName}.yaml`);
-  const database = await createBenchDatabase(databaseUrl, profileName.replace('-', '_'));
+  const database = await createBenchDatabase(databaseUrl, profileName.replace('-', '_'), { keep: values.keep });
   console.log(`bench ${profileName} on ${database.kind} (${database.version.split(',')[0]}), ${cpus().length} cores`);
+  if (values.keep && database.name) console.log(`  --keep: the data stays in database ${database.name}`);
 
   try {
     await syncOrg(database.db, org);
@@ -92,15 +103,55 @@ async function main(): Promise<number> {
     const baseline = await measureIngestBaselines(databaseUrl, org, sampleRecords(profile, { now: NOW }));
     rssAfter.ingest_baselines = peakRssMb();
 
+    // The same deployments and commits as Four Keys keeps them, in the same database.
+    console.log('5. Four Keys-style baseline: raw events, views computed per request; lead-time correctness gate');
+    const range = { from: new Date(NOW.getTime() - profile.weeks * WEEK_MS), to: weekLater };
+    const events = await timed(() => loadFourKeysEvents(database, profile, { now: NOW, extraWeek: true }));
+    const correctness = await timed(() => leadTimeCorrectness(database, range));
+    // The panels cover the API's longest series: the last 104 weeks, the extra week included.
+    const panelRange = { from: new Date(weekLater.getTime() - PANEL_WEEKS * WEEK_MS), to: weekLater };
+    const fourKeys = await timed(() => measureDashboardBaseline(database, { ...panelRange, repeats: profileName === 'org-L' ? 3 : 5 }));
+
+    // The service in its own process, compiled as production runs it, on the same data.
+    console.log('6. the service: API load (autocannon), the same dashboard panels, first-screen bytes');
+    const at = NOW.toISOString().slice(0, 10); // the extra week: the last one with data
+    const [entry, web] = await Promise.all([buildService(), buildDashboard()]);
+    const served = await database.lend(async () => {
+      const service = await startService({ databaseUrl: database.url, dataDir: database.dataDir, orgYaml: orgYaml(profile), webDir: web.dir, entry });
+      try {
+        // Our answer to Four Keys' two panels: the organisation's weekly series over the same weeks.
+        const panel = await measurePanel(`${service.url}/api/v1/series?scope=org&period=week&periods=${PANEL_WEEKS}&at=${at}`, 20);
+        const api = await measureApiLoad(service.url, { team: 'area-1', kpi: 'lead_time_for_changes', at, explainPeriod: 'month' });
+        const firstScreen = await measureFirstScreen(service.url, undefined, { at });
+        return { panel, api, firstScreen, boot: service.boot, rssMb: service.peakRssMb() };
+      } finally {
+        await service.stop();
+      }
+    });
+    web.remove();
+
     const ratios = {
       ...baseline.ratios,
       incremental_speedup: full.ms / Math.max(incremental.ms, 1),
+      dashboard_speedup: fourKeys.result.ms.median / served.panel.median_ms,
     };
+    const firstScreenKb = served.firstScreen.result ? served.firstScreen.result.bytes_compressed / 1024 : null;
+    const ingestComputeRssMb = rssAfter.extra_week!;
+    const peakRss = Math.max(ingestComputeRssMb, served.rssMb);
+    const isL = profileName === 'org-L';
     const targets: Target[] = [
       { name: 'ingest efficiency, new rows', target: '>= 0.4 x COPY', value: ratios.ingest_efficiency_new, pass: ratios.ingest_efficiency_new >= 0.4 },
       { name: 'ingest efficiency, unchanged re-sync', target: '>= 0.8 x COPY', value: ratios.ingest_efficiency_unchanged, pass: ratios.ingest_efficiency_unchanged >= 0.8 },
-      { name: 'full recompute', target: '<= 10 s at org-L', value: full.ms, pass: profileName === 'org-L' ? full.ms <= 10_000 : null },
-      { name: 'incremental week', target: '<= 1 s', value: incremental.ms, pass: profileName === 'org-L' ? incremental.ms <= 1_000 : null },
+      { name: 'full recompute', target: '<= 10 s at org-L', value: full.ms, pass: meets(full.ms, (v) => v <= 10_000, isL) },
+      { name: 'incremental week', target: '<= 1 s at org-L', value: incremental.ms, pass: meets(incremental.ms, (v) => v <= 1_000, isL) },
+      { name: 'scorecard API p95', target: '<= 25 ms', value: served.api.scorecard.p95_ms, pass: meets(served.api.scorecard.p95_ms, (v) => v <= 25) },
+      { name: 'scorecard API throughput', target: '>= 1,000 req/s at 20 connections', value: served.api.scorecard.rps, pass: meets(served.api.scorecard.rps, (v) => v >= 1_000) },
+      { name: '52-week team trend p95', target: '<= 50 ms', value: served.api.trend.p95_ms, pass: meets(served.api.trend.p95_ms, (v) => v <= 50) },
+      { name: '500-row explain list p95', target: '<= 50 ms', value: served.api.explain.p95_ms, pass: meets(served.api.explain.p95_ms, (v) => v <= 50) },
+      { name: 'dashboard vs Four Keys-style baseline', target: '>= 100x faster', value: ratios.dashboard_speedup, pass: ratios.dashboard_speedup >= 100 },
+      { name: 'first screen', target: '<= 150 KB compressed', value: firstScreenKb, pass: meets(firstScreenKb, (v) => v <= 150) },
+      { name: 'peak RSS of the service', target: '<= 512 MB at org-L on server Postgres', value: peakRss, pass: meets(peakRss, (v) => v <= 512, isL && database.kind === 'postgres') },
+      { name: 'lead time matches the baseline', target: 'every day equal', value: correctness.result.matches, pass: correctness.result.matches },
     ];
     const results = {
       profile: profileName,
@@ -113,25 +164,31 @@ async function main(): Promise<number> {
         postgres_version: database.version,
       },
       generated_at: new Date().toISOString(),
-      counts: { history: expected.history, extra_week: expected.extraWeek, ingested: ingest.result, extra_week_ingested: extraIngest.result },
+      counts: { history: expected.history, extra_week: expected.extraWeek, ingested: ingest.result, extra_week_ingested: extraIngest.result, four_keys_events: events.result.events },
       timings_ms: {
         generate_ingest: ingest.ms,
         full_recompute: full.ms,
         extra_week_ingest: extraIngest.ms,
         incremental_recompute: incremental.ms,
         ingest_baselines: baseline.timings_ms,
+        four_keys_load: events.ms,
+        correctness_check: correctness.ms,
+        dashboard: { four_keys_request: fourKeys.result.ms, ours_request: served.panel },
+        service_boot: served.boot,
       },
       cells: { full_recompute: full.result.cells, incremental_recompute: incremental.result.cells },
       ratios,
-      // This process runs ingest and compute in-process: its peak RSS is the service's.
-      // The peak so far after each phase shows which phase set it.
-      memory: { peak_rss_mb: peakRssMb(), peak_rss_mb_after: rssAfter },
+      correctness: { lead_time_matches_baseline: correctness.result.matches, lead_time: correctness.result },
+      api: served.api,
+      first_screen: served.firstScreen.result ?? { not_measured: served.firstScreen.reason },
+      // Ingest and compute run the product's code in this process; the API runs in the service
+      // process. peak_rss_mb is the larger of the two peaks (each is a VmHWM / maxRSS).
+      memory: { peak_rss_mb: peakRss, ingest_compute_process_mb: ingestComputeRssMb, service_process_mb: served.rssMb, bench_process_mb_after: rssAfter },
       targets,
-      // Phases of issue #7 this version of the benchmark does not run yet (nothing is estimated).
-      not_measured: ['api load (autocannon): api.scorecard.p95_ms, api.scorecard.rps, trend, explain', 'Four Keys-style baseline: ratios.dashboard_speedup, correctness.lead_time_matches_baseline', 'first-screen bytes'],
     };
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 
+    const ms = (value: number) => `${Number(value.toFixed(1))} ms`;
     const rows: [string, string][] = [
       ['generate + ingest', `${(ingest.ms / 1000).toFixed(1)} s (${Math.round(total / (ingest.ms / 1000)).toLocaleString('en-US')} records/s)`],
       ['full recompute', `${(full.ms / 1000).toFixed(2)} s (${full.result.cells.toLocaleString('en-US')} cells)`],
@@ -140,12 +197,22 @@ async function main(): Promise<number> {
       ['ingest speed-up vs row-by-row', `${ratios.ingest_speedup.toFixed(1)}x`],
       ['ingest efficiency, new / unchanged', `${ratios.ingest_efficiency_new.toFixed(2)} / ${ratios.ingest_efficiency_unchanged.toFixed(2)} of COPY`],
       ['incremental speed-up', `${ratios.incremental_speedup.toFixed(1)}x`],
-      ['peak RSS', `${results.memory.peak_rss_mb} MB`],
+      ['scorecard p50 / p95, req/s', `${ms(served.api.scorecard.p50_ms)} / ${ms(served.api.scorecard.p95_ms)}, ${Math.round(served.api.scorecard.rps)}`],
+      ['52-week trend p50 / p95', `${ms(served.api.trend.p50_ms)} / ${ms(served.api.trend.p95_ms)}`],
+      ['500-row explain p50 / p95', `${ms(served.api.explain.p50_ms)} / ${ms(served.api.explain.p95_ms)}`],
+      ['dashboard: Four Keys / ours', `${ms(fourKeys.result.ms.median)} / ${ms(served.panel.median_ms)} (${ratios.dashboard_speedup.toFixed(0)}x)`],
+      ['lead time = baseline', `${correctness.result.matches} (${correctness.result.days} days, ${correctness.result.changes.ours.toLocaleString('en-US')} changes)`],
+      ['first screen', firstScreenKb === null ? `not measured: ${served.firstScreen.reason}` : `${firstScreenKb.toFixed(1)} KB compressed`],
+      ['peak RSS: ingest+compute / service', `${ingestComputeRssMb} / ${served.rssMb} MB`],
     ];
     const width = Math.max(...rows.map(([label]) => label.length));
     console.log(`\n${rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n')}`);
     for (const t of targets) console.log(`  ${t.pass === null ? '  -  ' : t.pass ? ' pass' : ' MISS'}  ${t.name} (${t.target}): ${typeof t.value === 'number' ? Number(t.value.toFixed(2)) : t.value}`);
     console.log(`\nresults: ${RESULTS.pathname}`);
+    if (!correctness.result.matches) {
+      console.error('FAIL: our daily median lead time differs from the Four Keys-style baseline:', correctness.result.mismatches);
+      return 1;
+    }
     return 0;
   } finally {
     await database.close();
