@@ -113,23 +113,29 @@ async function rederiveService(trx: Trx, serviceId: string, rules: Parameters<ty
   for (let i = 0; i < goneFacts.length; i += 5000) {
     await trx.deleteFrom('deployment_facts').where('deployment_id', 'in', goneFacts.slice(i, i + 5000).map((f) => f.deploymentId)).execute();
   }
-  for (let i = 0; i < addedFacts.length; i += 1000) {
-    await trx.insertInto('deployment_facts').values(
-      addedFacts.slice(i, i + 1000).map((f) => ({
-        deployment_id: f.deploymentId, service_id: serviceId, finished_at: f.finishedAt, previous_deployment_id: f.previousDeploymentId,
-        shipped_basis: f.shippedBasis, change_count: f.changeCount, is_failed: f.isFailed, failure_reason: f.failureReason,
-        failure_incident_ids: f.failureIncidentIds, rolled_back_by_deployment_id: f.rolledBackByDeploymentId, recovered_at: f.recoveredAt,
-        is_rework: f.isRework, rework_reason: f.reworkReason, rework_incident_id: f.reworkIncidentId,
-      })),
-    ).execute();
+  // One JSON parameter per statement (json_populate_recordset reads the table's own types):
+  // a VALUES list of rows × columns parameters costs more to build and parse than the insert.
+  for (let i = 0; i < addedFacts.length; i += 5000) {
+    const rows = addedFacts.slice(i, i + 5000).map((f) => ({
+      deployment_id: f.deploymentId, service_id: serviceId, finished_at: f.finishedAt, previous_deployment_id: f.previousDeploymentId,
+      shipped_basis: f.shippedBasis, change_count: f.changeCount, is_failed: f.isFailed, failure_reason: f.failureReason,
+      failure_incident_ids: f.failureIncidentIds, rolled_back_by_deployment_id: f.rolledBackByDeploymentId, recovered_at: f.recoveredAt,
+      is_rework: f.isRework, rework_reason: f.reworkReason, rework_incident_id: f.reworkIncidentId,
+    }));
+    await insertJsonRows(trx, 'deployment_facts', rows);
   }
-  for (let i = 0; i < addedChanges.length; i += 1000) {
-    await trx.insertInto('deployment_changes').values(
-      addedChanges.slice(i, i + 1000).map((c) => ({
-        deployment_id: c.deploymentId, service_id: serviceId, repository: c.repository, sha: c.sha, authored_at: c.authoredAt,
-        deployed_at: c.deployedAt, lead_time_seconds: c.leadTimeSeconds, pull_request_number: c.pullRequestNumber,
-      })),
-    ).execute();
+  for (let i = 0; i < addedChanges.length; i += 5000) {
+    const rows = addedChanges.slice(i, i + 5000).map((c) => ({
+      deployment_id: c.deploymentId, service_id: serviceId, repository: c.repository, sha: c.sha, authored_at: c.authoredAt,
+      deployed_at: c.deployedAt, lead_time_seconds: c.leadTimeSeconds, pull_request_number: c.pullRequestNumber,
+    }));
+    await insertJsonRows(trx, 'deployment_changes', rows);
   }
   await markAnchorsDirty(trx, anchors, timeZone);
+}
+
+async function insertJsonRows(trx: Trx, table: 'deployment_facts' | 'deployment_changes', rows: Record<string, unknown>[]): Promise<void> {
+  const columns = sql.join(Object.keys(rows[0]!).map((column) => sql.ref(column)));
+  await sql`insert into ${sql.table(table)} (${columns})
+    select ${columns} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}::json)`.execute(trx);
 }
