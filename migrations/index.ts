@@ -3,8 +3,10 @@
 import type { Migration } from 'kysely';
 import * as coreTables from './2026_11_22_0001_core_tables.js';
 import * as reportSnapshots from './2026_11_22_0002_report_snapshots.js';
+import * as kpiValuesOneIndex from './2026_11_30_0003_kpi_values_one_index.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_core_tables': coreTables,
   '2026_11_22_0002_report_snapshots': reportSnapshots,
+  '2026_11_30_0003_kpi_values_one_index': kpiValuesOneIndex,
 };
