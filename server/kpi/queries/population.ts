@@ -1,14 +1,13 @@
 // Shared SQL for KPI populations: the anchor time bucketed into the org's periods and the
 // scope join through scope_members (ownership at the record's anchor time). Every KPI's
-// aggregate and explain are built on one population query, so they cannot disagree.
+// stored value (the engine's rollup), its explained value (the SQL aggregate) and its record
+// list are read from one population query; a parity test holds the two aggregates equal.
 import { sql, type RawBuilder } from 'kysely';
 import type { PeriodType, ScopeType } from '../keys.js';
 
 /** Which cells a population covers. */
 export type CellFilter =
   | { mode: 'all'; periodType: PeriodType; timeZone: string }
-  /** The cells listed in the `compute_cells` temp table, anchors within [from, to). */
-  | { mode: 'compute_cells'; periodType: PeriodType; timeZone: string; from: Date; to: Date }
   /** One cell (explain and tests). */
   | { mode: 'cell'; periodType: PeriodType; timeZone: string; scopeType: ScopeType; scopeId: string; periodStart: string; from: Date; to: Date }
   /**
@@ -34,10 +33,6 @@ export function cellCondition(filter: CellFilter, anchor: RawBuilder<unknown>): 
   switch (filter.mode) {
     case 'all':
       return sql`${anchor} is not null`;
-    case 'compute_cells':
-      return sql`${anchor} >= ${filter.from.toISOString()}::timestamptz and ${anchor} < ${filter.to.toISOString()}::timestamptz
-        and exists (select 1 from compute_cells cc where cc.period_type = ${filter.periodType} and cc.scope_type = sm.scope_type
-          and cc.scope_id = sm.scope_id and cc.period_start = ${bucket(filter, anchor)})`;
     case 'cell':
       return sql`sm.scope_type = ${filter.scopeType} and sm.scope_id = ${filter.scopeId}
         and ${anchor} >= ${filter.from.toISOString()}::timestamptz and ${anchor} < ${filter.to.toISOString()}::timestamptz
