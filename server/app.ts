@@ -1,12 +1,12 @@
 // buildApp(deps) → a FastifyInstance that never listens itself (tests use inject).
 // Routes are registered here explicitly so the wiring can be found with grep.
-import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { recordSchemas } from '../connectors/contract.js';
 import type { AppDeps } from './http/context.js';
 import { registerBearerAuth } from './http/plugins/auth.js';
+import { registerCompression } from './http/plugins/compress.js';
 import { registerErrorHandler } from './http/plugins/errors.js';
 import { defaultWebDir, registerWeb } from './http/plugins/static-web.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -26,7 +26,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   registerErrorHandler(app);
   registerBearerAuth(app, deps.config.env.apiToken);
   // gzip/brotli for JSON and the dashboard's files alike (the first screen's budget is compressed bytes).
-  await app.register(compress, { global: true, threshold: 1024 });
+  await registerCompression(app);
 
   await app.register(swagger, {
     openapi: {

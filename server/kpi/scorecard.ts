@@ -1,6 +1,7 @@
 // Reads precomputed kpi_values and applies the rules (confidence, target, RAG, DORA band,
 // trend) for the scorecard and series endpoints. Never computes a KPI: a page view only
-// reads what the engine stored (issue #3, Incremental).
+// reads what the engine stored (issue #3, Incremental). Reading (load*) and building
+// (build*) are separate steps so the read API can cache the first per data version.
 import { entryAt, type Effective, type OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { KpiDefinition } from './definition.js';
@@ -63,6 +64,38 @@ export function asOfPeriod(period: Period, now: Date): Date {
   return new Date(Math.min(now.getTime(), period.endAt.getTime() - 1));
 }
 
+/** Teams and services by id, built once per organisation (the org object is never changed). */
+interface OrgIndex {
+  teams: Map<string, OrgConfig['teams'][number]>;
+  services: Map<string, OrgConfig['services'][number]>;
+}
+const orgIndexes = new WeakMap<OrgConfig, OrgIndex>();
+
+function orgIndex(org: OrgConfig): OrgIndex {
+  let index = orgIndexes.get(org);
+  if (!index) {
+    // The first entry of an id wins, as `find` would.
+    const byId = <T extends { id: string }>(items: readonly T[]) => {
+      const map = new Map<string, T>();
+      for (const item of items) if (!map.has(item.id)) map.set(item.id, item);
+      return map;
+    };
+    index = { teams: byId(org.teams), services: byId(org.services) };
+    orgIndexes.set(org, index);
+  }
+  return index;
+}
+
+/** The organisation's team `id`, or undefined. */
+export function findTeam(org: OrgConfig, id: string) {
+  return orgIndex(org).teams.get(id);
+}
+
+/** The organisation's service `id`, or undefined. */
+export function findService(org: OrgConfig, id: string) {
+  return orgIndex(org).services.get(id);
+}
+
 /** Target for a KPI at a scope: service → owner team → its ancestors → org → default. */
 export function resolveTarget(org: OrgConfig, kpi: KpiDefinition, scope: Scope, at: Date): number {
   const teamChain = (teamId: string | null): string[] => {
@@ -71,7 +104,7 @@ export function resolveTarget(org: OrgConfig, kpi: KpiDefinition, scope: Scope, 
     while (teamId && !seen.has(teamId)) {
       seen.add(teamId);
       chain.push(teamId);
-      const team = org.teams.find((t) => t.id === teamId);
+      const team = findTeam(org, teamId);
       teamId = team ? activeAt(team.parents, at) : null;
     }
     return chain;
@@ -79,7 +112,7 @@ export function resolveTarget(org: OrgConfig, kpi: KpiDefinition, scope: Scope, 
   const candidates: (number | undefined)[] = [];
   if (scope.type === 'service') {
     candidates.push(org.targets.services[scope.id]?.[kpi.key]);
-    const service = org.services.find((s) => s.id === scope.id);
+    const service = findService(org, scope.id);
     for (const team of teamChain(service ? activeAt(service.owners, at) : null)) candidates.push(org.targets.teams[team]?.[kpi.key]);
   } else if (scope.type === 'team') {
     for (const team of teamChain(scope.id)) candidates.push(org.targets.teams[team]?.[kpi.key]);
@@ -183,15 +216,99 @@ async function loadCells(
 
 const cellKey = (scopeId: string, kpi: string, periodStart: string) => `${scopeId}|${kpi}|${periodStart}`;
 
+/**
+ * The cells' whole content as one string, in a stable order: equal strings, equal cells, so
+ * equal answers (a response cache reuses what it built when a new data version left them
+ * as they were).
+ */
+export function cellsFingerprint(cells: ReadonlyMap<string, StoredCell>): string {
+  const value = (v: number | null) => (v === null ? 'null' : Object.is(v, -0) ? '-0' : String(v));
+  return [...cells.keys()].sort().map((key) => {
+    const cell = cells.get(key)!;
+    return `${key}\u0001${value(cell.value)}\u0001${cell.n}\u0001${cell.computed_at.getTime()}\u0001${JSON.stringify(cell.details)}`;
+  }).join('\u0002');
+}
+
 // The amber rule looks at the two periods before the current one (rules/status.ts).
 const HISTORY = 3;
 
-export async function readScorecard(db: Db, org: OrgConfig, scope: Scope, periodType: PeriodType, at: string, now: Date) {
+// shiftPeriod builds a period with luxon (a fresh Intl time-zone check and offset lookups,
+// about 0.5 ms): a 52-week series asked for 54 of them per request, most of its CPU. The
+// previous period of a period never changes, so it is built once; bounded like periods.ts.
+const previousPeriods = new Map<string, Period>();
+const PREVIOUS_PERIOD_LIMIT = 20_000;
+
+/** shiftPeriod(period, -1), memoized. */
+function previousPeriod(period: Period, timeZone: string): Period {
+  const key = `${period.type}|${period.start}|${timeZone}`;
+  let previous = previousPeriods.get(key);
+  if (!previous) {
+    previous = Object.freeze(shiftPeriod(period, -1, timeZone));
+    if (previousPeriods.size >= PREVIOUS_PERIOD_LIMIT) previousPeriods.clear();
+    previousPeriods.set(key, previous);
+  }
+  return previous;
+}
+
+/** `count` consecutive periods ending with `last`, oldest first (shiftPeriod(last, -k) for k = count - 1 … 0). */
+export function periodsEndingWith(last: Period, count: number, timeZone: string): Period[] {
+  const periods = [last];
+  for (let i = 1; i < count; i++) periods.push(previousPeriod(periods[i - 1]!, timeZone));
+  return periods.reverse();
+}
+
+/** What a scorecard reads: its period, the periods its history needs and their stored cells. */
+export interface ScorecardData {
+  period: Period;
+  /** [this period, the one before, …] */
+  periods: Period[];
+  cells: Map<string, StoredCell>;
+}
+
+export async function loadScorecard(db: Db, org: OrgConfig, scope: Scope, periodType: PeriodType, at: string): Promise<ScorecardData> {
   const period = periodOfLocalDate(periodType, at, org.timeZone);
-  const periods = Array.from({ length: HISTORY }, (_, i) => shiftPeriod(period, -i, org.timeZone));
+  const periods = periodsEndingWith(period, HISTORY, org.timeZone).reverse();
   const cells = await loadCells(db, scope, periodType, periods[periods.length - 1]!.start, period.start);
+  return { period, periods, cells };
+}
+
+export function buildScorecard(org: OrgConfig, scope: Scope, data: ScorecardData, now: Date) {
+  const { period, periods, cells } = data;
   const kpis = KPIS.map((kpi) => buildEntry(org, kpi, scope, period, periods.map((p) => cells.get(cellKey(scope.id, kpi.key, p.start))), now));
   return { period: periodView(period, now), kpis };
+}
+
+export async function readScorecard(db: Db, org: OrgConfig, scope: Scope, periodType: PeriodType, at: string, now: Date) {
+  return buildScorecard(org, scope, await loadScorecard(db, org, scope, periodType, at), now);
+}
+
+/** What a series reads: every period its points and their history need (oldest first) and their cells. */
+export interface SeriesData {
+  periods: Period[];
+  /** The periods with a point: the last `count` of `periods`. */
+  shown: Period[];
+  cells: Map<string, StoredCell>;
+}
+
+export async function loadSeries(db: Db, org: OrgConfig, kpis: readonly KpiDefinition[], scope: Scope, periodType: PeriodType, at: string, count: number): Promise<SeriesData> {
+  const last = periodOfLocalDate(periodType, at, org.timeZone);
+  // Every period from the earliest one a point's history needs up to the last, oldest first.
+  const periods = periodsEndingWith(last, count + HISTORY - 1, org.timeZone);
+  const cells = await loadCells(db, scope, periodType, periods[0]!.start, last.start, kpis.map((k) => k.key));
+  return { periods, shown: periods.slice(HISTORY - 1), cells };
+}
+
+export function buildSeries(org: OrgConfig, kpis: readonly KpiDefinition[], scope: Scope, data: SeriesData, now: Date) {
+  const { periods, shown, cells } = data;
+  const series = kpis.map((kpi) => {
+    const stored = periods.map((p) => cells.get(cellKey(scope.id, kpi.key, p.start)));
+    const points = shown.map((period, i) => {
+      const history = stored.slice(i, i + HISTORY).reverse(); // [this period, the one before, …]
+      return buildEntry(org, kpi, scope, period, history, now);
+    });
+    return { kpi, points };
+  });
+  return { periods: shown.map((p) => periodView(p, now)), series };
 }
 
 /**
@@ -208,20 +325,20 @@ export async function readSeries(
   count: number,
   now: Date,
 ) {
-  const last = periodOfLocalDate(periodType, at, org.timeZone);
-  // Every period from the earliest one a point's history needs up to the last, oldest first.
-  const periods = Array.from({ length: count + HISTORY - 1 }, (_, i) => shiftPeriod(last, i - (count + HISTORY - 2), org.timeZone));
-  const cells = await loadCells(db, scope, periodType, periods[0]!.start, last.start, kpis.map((k) => k.key));
-  const series = kpis.map((kpi) => {
-    const stored = periods.map((p) => cells.get(cellKey(scope.id, kpi.key, p.start)));
-    const points = Array.from({ length: count }, (_, i) => {
-      const index = i + HISTORY - 1;
-      const history = stored.slice(i, index + 1).reverse(); // [this period, the one before, …]
-      return buildEntry(org, kpi, scope, periods[index]!, history, now);
-    });
-    return { kpi, points };
-  });
-  return { periods: periods.slice(HISTORY - 1).map((p) => periodView(p, now)), series };
+  return buildSeries(org, kpis, scope, await loadSeries(db, org, kpis, scope, periodType, at, count), now);
+}
+
+/**
+ * Everything `buildEntry` takes from `now` for entries of `periods`, as a string: which of
+ * them are partial and, when one is (its as-of instant is then `now` itself), each KPI's
+ * target in force now. Entries built from the same cells under the same key are the same,
+ * so a response cache can key on it (server/http/response-cache.ts); whatever else buildEntry
+ * comes to read from `now` must be added here.
+ */
+export function clockKey(org: OrgConfig, kpis: readonly KpiDefinition[], scope: Scope, periods: readonly Period[], now: Date): string {
+  const partial = periods.map((p) => (isPartial(p, now) ? '1' : '0')).join('');
+  if (!partial.includes('1')) return partial;
+  return `${partial}|${kpis.map((kpi) => resolveTarget(org, kpi, scope, now)).join(',')}`;
 }
 
 export interface RedCell {
@@ -239,10 +356,10 @@ export interface RedCell {
 export async function readRedCells(db: Db, org: OrgConfig, periodType: PeriodType, at: string, now: Date): Promise<{ period: PeriodView; cells: RedCell[] }> {
   const period = periodOfLocalDate(periodType, at, org.timeZone);
   // The previous period's status needs its own HISTORY, hence one period more.
-  const periods = Array.from({ length: HISTORY + 1 }, (_, i) => shiftPeriod(period, -i, org.timeZone));
+  const periods = periodsEndingWith(period, HISTORY + 1, org.timeZone).reverse();
   const endAt = asOfPeriod(period, now);
   const teamName = (id: string | null) => {
-    const team = id ? org.teams.find((t) => t.id === id) : undefined;
+    const team = id ? findTeam(org, id) : undefined;
     return team ? { id: team.id, name: team.name } : null;
   };
   const scopes: { scope: Scope & { name: string }; ownerTeam: RedCell['ownerTeam'] }[] = [

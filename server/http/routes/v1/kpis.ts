@@ -1,17 +1,20 @@
 // Read API over precomputed KPI values: the scorecard, "what went red", series over periods,
 // and "explain this number" (the records behind one value, as JSON pages or one CSV).
 import { stringify } from 'csv-stringify/sync';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { OrgConfig } from '../../../config.js';
-import { explainKpi } from '../../../kpi/explain.js';
+import type { KpiDefinition } from '../../../kpi/definition.js';
+import { explainKpi, explainValue, loadExplain } from '../../../kpi/explain.js';
 import type { PeriodType, ScopeType } from '../../../kpi/keys.js';
-import { localDate } from '../../../kpi/periods.js';
+import { isPartial, localDate, periodOfLocalDate } from '../../../kpi/periods.js';
 import { KPIS, kpiDefinition } from '../../../kpi/registry.js';
-import { periodView, readRedCells, readScorecard, readSeries } from '../../../kpi/scorecard.js';
+import { buildScorecard, buildSeries, cellsFingerprint, clockKey, findService, findTeam, loadScorecard, loadSeries, periodView, readRedCells } from '../../../kpi/scorecard.js';
 import { InvalidInput, NotFound } from '../../../lib/errors.js';
 import { isDemo } from '../../../org/settings.js';
 import type { AppDeps } from '../../context.js';
+import { dataVersionReader } from '../../data-version.js';
+import { jsonSerializer, ResponseCache } from '../../response-cache.js';
 import { ErrorResponse, KpiEntrySchema, KpiKeyParam, PeriodSchema, ScopeQuery, ScopeSchema } from '../../schemas/common.js';
 
 interface ScopeParams {
@@ -26,7 +29,7 @@ export function resolveScope(org: OrgConfig, params: ScopeParams): { type: Scope
   const type = params.scope ?? 'org';
   if (type === 'org') return { type, id: '', name: org.name };
   if (!params.id) throw new InvalidInput(`id is required for scope=${type}`, [{ path: '/querystring/id', message: 'is required' }]);
-  const found = type === 'team' ? org.teams.find((t) => t.id === params.id) : org.services.find((s) => s.id === params.id);
+  const found = type === 'team' ? findTeam(org, params.id) : findService(org, params.id);
   if (!found) throw new NotFound(`unknown ${type} ${JSON.stringify(params.id)}`);
   return { type, id: found.id, name: found.name };
 }
@@ -60,10 +63,41 @@ export function recordsToCsv(records: Record<string, unknown>[]): string {
   return stringify(records.map((r) => columns.map((c) => cell(r[c]))), { header: true, columns, cast: { boolean: String } });
 }
 
+/** A non-finite number, which JSON would write as null, keeps its own spelling in a cache key. */
+const keyJson = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000${v}` : v));
+
 export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { db, config, clock } = deps;
   const org = config.org;
   const today = () => localDate(clock(), org.timeZone);
+  // Scorecards, series and explain pages are read once per data version and built once per
+  // clock key (response-cache.ts); the organisation is fixed for this app's lifetime.
+  const dataVersion = dataVersionReader(db);
+  const cache = new ResponseCache();
+
+  /** Every KPI (or one) over consecutive periods: /series and /kpis/:key/series. */
+  const sendSeries = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    kpis: readonly KpiDefinition[],
+    query: ScopeParams & { periods?: number },
+    respond: (scope: ReturnType<typeof resolveScope>, built: ReturnType<typeof buildSeries>) => unknown,
+  ) => {
+    const scope = resolveScope(org, query);
+    const periodType = query.period ?? 'week';
+    const period = periodOfLocalDate(periodType, query.at ?? today(), org.timeZone);
+    const count = query.periods ?? 12;
+    const key = `series|${kpis.map((k) => k.key).join(',')}|${scope.type}|${scope.id}|${periodType}|${period.start}|${count}`;
+    const entry = cache.data(key, await dataVersion(), () => loadSeries(db, org, kpis, scope, periodType, period.start, count));
+    const data = await entry.data;
+    const now = clock();
+    return cache.send(request, reply, {
+      key, entry, data, nowKey: clockKey(org, kpis, scope, data.shown, now),
+      build: () => respond(scope, buildSeries(org, kpis, scope, data, now)),
+      serialize: jsonSerializer(reply),
+      content: (loaded) => cellsFingerprint(loaded.cells),
+    });
+  };
 
   app.get('/kpis', {
     schema: {
@@ -104,14 +138,31 @@ export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
         404: ErrorResponse,
       },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const query = request.query as ScopeParams;
     const scope = resolveScope(org, query);
-    const card = await readScorecard(db, org, scope, query.period ?? 'week', query.at ?? today(), clock());
-    return {
-      organisation: org.name, demo: await isDemo(db), time_zone: org.timeZone, band_year: org.doraBandYear,
-      scope, period: card.period, kpis: card.kpis,
-    };
+    const periodType = query.period ?? 'week';
+    const period = periodOfLocalDate(periodType, query.at ?? today(), org.timeZone);
+    const key = `scorecard|${scope.type}|${scope.id}|${periodType}|${period.start}`;
+    const entry = cache.data(key, await dataVersion(), async () => {
+      const [data, demo] = await Promise.all([loadScorecard(db, org, scope, periodType, period.start), isDemo(db)]);
+      return { data, demo };
+    });
+    const loaded = await entry.data;
+    const { data, demo } = loaded;
+    const now = clock();
+    return cache.send(request, reply, {
+      key, entry, data: loaded, nowKey: clockKey(org, KPIS, scope, [data.period], now),
+      build: () => {
+        const card = buildScorecard(org, scope, data, now);
+        return {
+          organisation: org.name, demo, time_zone: org.timeZone, band_year: org.doraBandYear,
+          scope, period: card.period, kpis: card.kpis,
+        };
+      },
+      serialize: jsonSerializer(reply),
+      content: (read) => `${read.demo}\u0000${cellsFingerprint(read.data.cells)}`,
+    });
   });
 
   app.get('/kpis/:key/series', {
@@ -122,13 +173,11 @@ export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
       querystring: Type.Object({ ...ScopeQuery, periods: Type.Optional(Type.Integer({ minimum: 1, maximum: 104, default: 12 })) }),
       response: { 200: Type.Object({ key: Type.String(), scope: ScopeSchema, points: Type.Array(KpiEntrySchema) }), 400: ErrorResponse, 404: ErrorResponse },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { key } = request.params as { key: string };
-    const query = request.query as ScopeParams & { periods?: number };
     const kpi = kpiDefinition(key)!;
-    const scope = resolveScope(org, query);
-    const { series } = await readSeries(db, org, [kpi], scope, query.period ?? 'week', query.at ?? today(), query.periods ?? 12, clock());
-    return { key, scope, points: series[0]!.points };
+    return sendSeries(request, reply, [kpi], request.query as ScopeParams & { periods?: number },
+      (scope, { series }) => ({ key, scope, points: series[0]!.points }));
   });
 
   app.get('/series', {
@@ -148,16 +197,12 @@ export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
         404: ErrorResponse,
       },
     },
-  }, async (request) => {
-    const query = request.query as ScopeParams & { periods?: number };
-    const scope = resolveScope(org, query);
-    const { periods, series } = await readSeries(db, org, KPIS, scope, query.period ?? 'week', query.at ?? today(), query.periods ?? 12, clock());
-    return {
+  }, async (request, reply) =>
+    sendSeries(request, reply, KPIS, request.query as ScopeParams & { periods?: number }, (scope, { periods, series }) => ({
       scope,
       periods,
       kpis: series.map(({ kpi, points }) => ({ key: kpi.key, name: kpi.name, unit: kpi.unit, direction: kpi.direction, points })),
-    };
-  });
+    })));
 
   app.get('/scorecard/red', {
     schema: {
@@ -216,11 +261,12 @@ export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
     const query = request.query as ScopeParams & { limit?: number; offset?: number; format?: 'json' | 'csv' };
     const kpi = kpiDefinition(key)!;
     const scope = resolveScope(org, query);
-    const csv = query.format === 'csv';
-    const page = csv ? { limit: CSV_MAX_ROWS, offset: 0 } : { limit: query.limit ?? 100, offset: query.offset ?? 0 };
-    const now = clock();
-    const result = await explainKpi(db, org, kpi, scope, query.period ?? 'week', query.at ?? today(), page, now);
-    if (csv) {
+    const periodType = query.period ?? 'week';
+    const at = query.at ?? today();
+    if (query.format === 'csv') {
+      // A whole population (up to CSV_MAX_ROWS records): read for each download, never kept.
+      const now = clock();
+      const result = await explainKpi(db, org, kpi, scope, periodType, at, { limit: CSV_MAX_ROWS, offset: 0 }, now);
       const period = periodView(result.period, now);
       const filename = [key, scope.type, scope.id, period.label].filter(Boolean).join('_').replace(/[^\w.-]+/g, '-');
       return reply
@@ -228,10 +274,25 @@ export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
         .header('content-disposition', `attachment; filename="${filename}.csv"`)
         .send(recordsToCsv(result.records));
     }
-    return {
-      key, unit: kpi.unit, record_kind: kpi.recordKind, scope,
-      period: periodView(result.period, now),
-      value: result.value, n: result.n, details: result.details, total: result.n, ...page, records: result.records,
-    };
+    const page = { limit: query.limit ?? 100, offset: query.offset ?? 0 };
+    const period = periodOfLocalDate(periodType, at, org.timeZone);
+    const cacheKey = `explain|${key}|${scope.type}|${scope.id}|${periodType}|${period.start}|${page.limit}|${page.offset}`;
+    const entry = cache.data(cacheKey, await dataVersion(), () => loadExplain(db, org, kpi, scope, periodType, period.start, page));
+    const data = await entry.data;
+    const now = clock();
+    // The clock enters the answer through the partial flag and the value's elapsed hours.
+    const computed = explainValue(kpi, data, now);
+    const partial = isPartial(data.period, now);
+    // Its data is a whole population's aggregate and a page of records: no content key (as
+    // dear as the read), so its bodies live as long as its data version.
+    return cache.send(request, reply, {
+      key: cacheKey, entry, data, nowKey: keyJson([partial, computed]),
+      build: () => ({
+        key, unit: kpi.unit, record_kind: kpi.recordKind, scope,
+        period: periodView(data.period, now),
+        value: computed.value, n: computed.n, details: computed.details, total: computed.n, ...page, records: data.records,
+      }),
+      serialize: jsonSerializer(reply, 'application/json'),
+    });
   });
 }
