@@ -50,18 +50,3 @@ export async function loadExplain(
 export function explainValue(kpi: KpiDefinition, data: ExplainData, now: Date): CellValue {
   return data.aggregate ? kpi.toValue(data.aggregate, elapsedHours(data.period, now)) : { value: null, n: 0, details: {} };
 }
-
-export async function explainKpi(
-  db: Db,
-  org: OrgConfig,
-  kpi: KpiDefinition,
-  scope: Scope,
-  periodType: PeriodType,
-  at: string,
-  page: { limit: number; offset: number },
-  now: Date,
-) {
-  const data = await loadExplain(db, org, kpi, scope, periodType, at, page);
-  const computed = explainValue(kpi, data, now);
-  return { period: data.period, value: computed.value, n: computed.n, details: computed.details, records: data.records };
-}

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { OrgConfig } from '../../../config.js';
 import type { KpiDefinition } from '../../../kpi/definition.js';
-import { explainKpi, explainValue, loadExplain } from '../../../kpi/explain.js';
+import { explainValue, loadExplain } from '../../../kpi/explain.js';
 import type { PeriodType, ScopeType } from '../../../kpi/keys.js';
 import { isPartial, localDate, periodOfLocalDate } from '../../../kpi/periods.js';
 import { KPIS, kpiDefinition } from '../../../kpi/registry.js';
@@ -265,9 +265,8 @@ export async function kpiRoutes(app: FastifyInstance, deps: AppDeps): Promise<vo
     const at = query.at ?? today();
     if (query.format === 'csv') {
       // A whole population (up to CSV_MAX_ROWS records): read for each download, never kept.
-      const now = clock();
-      const result = await explainKpi(db, org, kpi, scope, periodType, at, { limit: CSV_MAX_ROWS, offset: 0 }, now);
-      const period = periodView(result.period, now);
+      const result = await loadExplain(db, org, kpi, scope, periodType, at, { limit: CSV_MAX_ROWS, offset: 0 });
+      const period = periodView(result.period, clock());
       const filename = [key, scope.type, scope.id, period.label].filter(Boolean).join('_').replace(/[^\w.-]+/g, '-');
       return reply
         .type('text/csv; charset=utf-8')
