@@ -7,7 +7,7 @@ import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { AggregateRow, KpiDefinition } from './definition.js';
 import { PERIOD_TYPES, type PeriodType } from './keys.js';
-import { elapsedHours, localDate, periodOfLocalDate, shiftPeriod } from './periods.js';
+import { elapsedHours, localDate, periodContaining, periodOfLocalDate, shiftPeriod } from './periods.js';
 import type { CellFilter } from './queries/population.js';
 import { cellKey, groupByPopulation, loadRecords, loadScopes, rollupCells, type RolledCell } from './rollup.js';
 import { KPIS } from './registry.js';
@@ -49,7 +49,42 @@ export async function computeKpis(db: Db, org: OrgConfig, options: { all?: boole
 async function computeAll(trx: Trx, org: OrgConfig, now: Date): Promise<number> {
   await trx.deleteFrom('dirty_periods').execute();
   await trx.deleteFrom('kpi_values').execute();
-  return rollupInto(trx, org, now, {});
+  return rollupInto(trx, org, now, await quarterPasses(trx, org.timeZone));
+}
+
+/** One pass of the rollup: the records it reads (anchors in [from, to)) and the cells it keeps. */
+interface Pass {
+  load: { from?: Date; to?: Date };
+  /** Cells of periods starting in [startsFrom, startsBefore) (local dates), when given. */
+  startsFrom?: string;
+  startsBefore?: string;
+  /** Only these cells, per period type (a dirty run). */
+  wanted?: Map<PeriodType, Set<string>>;
+}
+
+/**
+ * A full recompute works one quarter at a time: each pass holds one quarter's records, not the
+ * whole history. (At a large organisation the whole history's 1M changes kept ~60 MB live, and
+ * V8 let the heap grow to four times that between collections.) A pass keeps the cells of the
+ * periods starting in its quarter and reads their records: its last week runs up to 6 days
+ * past the quarter's end. The first and last passes are open-ended, so every record is read
+ * whatever the range below says; the range only balances the passes.
+ */
+async function quarterPasses(trx: Trx, timeZone: string): Promise<Pass[]> {
+  const { rows } = await sql<{ first: Date | null; last: Date | null }>`
+    select least((select min(finished_at) from deployment_facts), (select min(resolved_at) from incidents)) as first,
+      greatest((select max(finished_at) from deployment_facts), (select max(resolved_at) from incidents)) as last`.execute(trx);
+  const { first, last } = rows[0] ?? {};
+  if (!first || !last) return [{ load: {} }];
+  const quarters = [periodContaining('quarter', new Date(first), timeZone)];
+  while (quarters.at(-1)!.endAt <= new Date(last)) quarters.push(shiftPeriod(quarters.at(-1)!, 1, timeZone));
+  return quarters.map((quarter, i) => {
+    const next = quarters[i + 1];
+    if (!next) return i === 0 ? { load: {} } : { load: { from: quarter.startAt }, startsFrom: quarter.start };
+    const lastWeek = periodContaining('week', new Date(quarter.endAt.getTime() - 1), timeZone);
+    const load = { to: lastWeek.endAt, ...(i > 0 ? { from: quarter.startAt } : {}) };
+    return { load, startsBefore: next.start, ...(i > 0 ? { startsFrom: quarter.start } : {}) };
+  });
 }
 
 /**
@@ -117,28 +152,30 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number
     wanted.set(cell.period_type, keys);
   }
   // Only records inside the listed periods can fall in a listed cell.
-  return rollupInto(trx, org, now, { window: { from: new Date(from), to: new Date(to) }, wanted });
+  return rollupInto(trx, org, now, [{ load: { from: new Date(from), to: new Date(to) }, wanted }]);
 }
 
 /**
- * Rolls every KPI up into cells (rollup.ts) and stores them: all cells of every period type,
- * or only the `wanted` ones. Postgres writes earlier cells while later ones are rolled up;
- * one population is held at a time (read ahead, a second one raised the peak memory of a
- * large organisation's full recompute by 30 MB and saved nothing).
+ * Rolls every KPI up into cells (rollup.ts), pass by pass, and stores them. Postgres writes
+ * earlier cells while later ones are rolled up; one population is held at a time (read ahead,
+ * a second one raised the peak memory of a large organisation's full recompute by 30 MB and
+ * saved nothing).
  */
-async function rollupInto(trx: Trx, org: OrgConfig, now: Date, options: { window?: { from: Date; to: Date }; wanted?: Map<PeriodType, Set<string>> }): Promise<number> {
+async function rollupInto(trx: Trx, org: OrgConfig, now: Date, passes: Pass[]): Promise<number> {
   const scopes = await loadScopes(trx);
   const writes = new BoundedWrites(2);
   let cells = 0;
-  for (const kpis of groupByPopulation(KPIS)) {
-    const records = await loadRecords(trx, kpis, org.timeZone, options.window);
-    for (const kpi of kpis) {
-      for (const periodType of PERIOD_TYPES) {
-        const wanted = options.wanted?.get(periodType);
-        if (options.wanted && !wanted) continue;
-        const rolled = rollupCells(records, scopes, kpi, periodType, org.timeZone, wanted);
-        cells += rolled.length;
-        await writeCells(trx, kpi, periodType, rolled, org.timeZone, now, writes);
+  for (const pass of passes) {
+    for (const kpis of groupByPopulation(KPIS)) {
+      const records = await loadRecords(trx, kpis, org.timeZone, pass.load);
+      for (const kpi of kpis) {
+        for (const periodType of PERIOD_TYPES) {
+          const wanted = pass.wanted?.get(periodType);
+          if (pass.wanted && !wanted) continue;
+          const rolled = rollupCells(records, scopes, kpi, periodType, org.timeZone, { wanted, startsFrom: pass.startsFrom, startsBefore: pass.startsBefore });
+          cells += rolled.length;
+          await writeCells(trx, kpi, periodType, rolled, org.timeZone, now, writes);
+        }
       }
     }
   }

@@ -126,11 +126,21 @@ export interface RolledCell {
   row: { n: number } & Record<string, unknown>;
 }
 
+export interface CellSelection {
+  /** Only these cells (keys from `cellKey`). */
+  wanted?: Set<string> | undefined;
+  /** Only periods starting on or after this local date (YYYY-MM-DD). */
+  startsFrom?: string | undefined;
+  /** Only periods starting before this local date. */
+  startsBefore?: string | undefined;
+}
+
 /**
- * Every (scope, period) cell holding at least one record, reduced; with `wanted`, only the
- * cells it lists (keys from `cellKey`).
+ * Every (scope, period) cell holding at least one record, reduced; `select` narrows the cells
+ * to those listed or to the periods starting within a range.
  */
-export function rollupCells(records: LoadedRecords, scopes: Scopes, kpi: KpiDefinition, periodType: PeriodType, timeZone: string, wanted?: Set<string>): RolledCell[] {
+export function rollupCells(records: LoadedRecords, scopes: Scopes, kpi: KpiDefinition, periodType: PeriodType, timeZone: string, select: CellSelection = {}): RolledCell[] {
+  const { wanted, startsFrom, startsBefore } = select;
   const periodStarts: string[] = [];
   const periodIndex = new Map<string, number>();
   const periodOfDay = Int32Array.from(records.days, (day) => {
@@ -143,6 +153,9 @@ export function rollupCells(records: LoadedRecords, scopes: Scopes, kpi: KpiDefi
     return p;
   });
   const periods = periodStarts.length;
+  // A record of a period outside the range is read only for a neighbouring cell (a window's
+  // last week runs past its end): it joins no cell here.
+  const outside = Uint8Array.from(periodStarts, (start) => Number((startsFrom !== undefined && start < startsFrom) || (startsBefore !== undefined && start >= startsBefore)));
   const memberships = records.services.map((service) => scopes.byService.get(service) ?? []);
   let included: Uint8Array | undefined;
   if (wanted) {
@@ -162,6 +175,7 @@ export function rollupCells(records: LoadedRecords, scopes: Scopes, kpi: KpiDefi
     for (let i = 0; i < records.count; i++) {
       const anchor = records.anchorUs[i]!;
       const period = periodOfDay[records.day[i]!]!;
+      if (outside[period]) continue;
       for (const membership of memberships[records.service[i]!]!) {
         if (anchor < membership.fromUs || anchor >= membership.toUs) continue;
         const cell = membership.scope * periods + period;

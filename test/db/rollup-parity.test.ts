@@ -5,9 +5,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoConfigFile } from '../../server/config.js';
 import { seedDemo } from '../../server/demo/seed.js';
-import { aggregateKpi } from '../../server/kpi/engine.js';
+import { aggregateKpi, computeKpis } from '../../server/kpi/engine.js';
 import { PERIOD_TYPES } from '../../server/kpi/keys.js';
 import { cellKey, loadRecords, loadScopes, rollupCells } from '../../server/kpi/rollup.js';
+import { elapsedHours, periodOfLocalDate } from '../../server/kpi/periods.js';
 import { KPIS } from '../../server/kpi/registry.js';
 import { fixedClock } from '../../server/lib/clock.js';
 import { createHarness, type Harness } from '../harness.js';
@@ -44,7 +45,7 @@ describe('the in-memory rollup', () => {
     const all = rollupCells(await loadRecords(h.db, [kpi], timeZone), scopes, kpi, 'week', timeZone);
     const pick = all.filter((_, i) => i % 7 === 0);
     const wanted = new Set(pick.map((c) => cellKey(c.scopeType, c.scopeId, c.periodStart)));
-    expect(rollupCells(await loadRecords(h.db, [kpi], timeZone), scopes, kpi, 'week', timeZone, wanted)).toEqual(pick);
+    expect(rollupCells(await loadRecords(h.db, [kpi], timeZone), scopes, kpi, 'week', timeZone, { wanted })).toEqual(pick);
 
     const from = new Date('2026-10-01T00:00:00Z');
     const to = new Date('2026-11-01T00:00:00Z');
@@ -56,4 +57,36 @@ describe('the in-memory rollup', () => {
       expect(anchor).toBeLessThan(to.getTime() * 1000);
     }
   });
+
+  it('a full recompute, one quarter at a time, stores exactly the cells of the SQL aggregates', async () => {
+    const timeZone = h.config.org.timeZone;
+    const result = await computeKpis(h.db, h.config.org, { all: true, now });
+    const stored = await h.db.selectFrom('kpi_values').select(['kpi_key', 'scope_type', 'scope_id', 'period_type', 'period_start', 'value', 'n', 'details']).execute();
+    const quarters = new Set(stored.filter((row) => row.period_type === 'quarter').map((row) => String(row.period_start)));
+    expect(quarters.size, 'the demo spans more than one quarter').toBeGreaterThan(1);
+    const expected = [];
+    for (const kpi of KPIS) {
+      for (const periodType of PERIOD_TYPES) {
+        for (const row of await aggregateKpi(h.db, kpi, { mode: 'all', periodType, timeZone })) {
+          const { value, n, details } = kpi.toValue(row, elapsedHours(periodOfLocalDate(periodType, row.period_start, timeZone), now));
+          expected.push({ key: [kpi.key, row.scope_type, row.scope_id, periodType, row.period_start].join('|'), value, n, details });
+        }
+      }
+    }
+    const actual = stored.map((row) => ({
+      key: [row.kpi_key, row.scope_type, row.scope_id, row.period_type, localDay(row.period_start)].join('|'),
+      value: row.value, n: row.n, details: row.details,
+    }));
+    const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
+    expect(result.cells).toBe(expected.length);
+    expect(actual.sort(byKey)).toEqual(expected.sort(byKey));
+  });
 });
+
+
+/** kpi_values.period_start as the aggregates' YYYY-MM-DD (the pg driver returns a date column as a Date at local midnight). */
+function localDay(value: unknown): string {
+  if (typeof value === 'string') return value.slice(0, 10);
+  const date = value as Date;
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}
