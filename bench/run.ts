@@ -1,15 +1,15 @@
 // `npm run bench [-- --profile org-S|org-L]`: the scale benchmark of issue #7. Every phase is
 // timed, every baseline is measured in the same run, and the results go to bench/results.json
 // with a short table at the end. Runs on the Postgres server in DATABASE_URL, else on PGlite.
+// The product's work (ingest, computes, API) runs in the service's own process over HTTP
+// (bench/service.ts), so its peak RSS covers all of it; the baselines run in this one.
 import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { parseArgs } from 'node:util';
 import type { NormalizedRecord } from '../connectors/contract.js';
 import { parseOrgConfig } from '../server/config.js';
-import { ingestRecords } from '../server/ingest/ingest.js';
-import { computeKpis } from '../server/kpi/engine.js';
-import { syncOrg } from '../server/org/sync-org.js';
+import type { IngestCounts } from '../server/ingest/ingest.js';
 import { createBenchDatabase } from './database.js';
 import { expectedCounts, generateBatches, generateExtraWeek, orgYaml, sampleRecords } from './generate.js';
 import { measureApiLoad, measurePanel } from './api-load.js';
@@ -17,7 +17,8 @@ import { buildDashboard, measureFirstScreen } from './first-screen.js';
 import { leadTimeCorrectness, loadFourKeysEvents, measureDashboardBaseline } from './four-keys.js';
 import { measureIngestBaselines } from './ingest-baseline.js';
 import { PROFILES, type ProfileName } from './profiles.js';
-import { buildService, startService } from './service.js';
+import { pushNdjson, toNdjson } from './push.js';
+import { buildService, startService, withoutScheduledCompute, type RunningService } from './service.js';
 
 // A Monday 00:00 UTC: the 104 generated weeks end here and the extra week starts here.
 const NOW = new Date('2026-11-16T00:00:00Z');
@@ -45,23 +46,33 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; result: T 
   return { ms: Math.round(performance.now() - started), result };
 }
 
-function progress(label: string, done: number, total: number, started: number): void {
+function progress(label: string, done: number, total: number, started: number, service: RunningService): void {
   if (!process.stdout.isTTY) return;
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`\r  ${label}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} records, ${seconds.toFixed(0)} s, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB   `);
+  process.stdout.write(`\r  ${label}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} records, ${seconds.toFixed(0)} s, service rss ${service.rssMb()} MB   `);
 }
 
-async function ingestStream(label: string, db: Parameters<typeof ingestRecords>[0], org: Parameters<typeof ingestRecords>[1], batches: Iterable<NormalizedRecord[]>, total: number) {
+/**
+ * Pushes every batch to the service, one request at a time; the next batch is generated and
+ * serialised while the service ingests the previous one, as a connector's pipeline would.
+ */
+async function ingestStream(label: string, service: RunningService, batches: Iterable<NormalizedRecord[]>, total: number) {
   const started = performance.now();
   const counts = { received: 0, inserted: 0, updated: 0, unchanged: 0 };
-  for (const batch of batches) {
-    const written = await ingestRecords(db, org, batch);
+  const add = (written: IngestCounts) => {
     counts.received += written.received;
     counts.inserted += written.inserted;
     counts.updated += written.updated;
     counts.unchanged += written.unchanged;
-    progress(label, counts.received, total, started);
+    progress(label, counts.received, total, started, service);
+  };
+  let pending: Promise<IngestCounts> | null = null;
+  for (const batch of batches) {
+    const body = toNdjson(batch);
+    if (pending) add(await pending);
+    pending = pushNdjson(service.url, body);
   }
+  if (pending) add(await pending);
   if (process.stdout.isTTY) process.stdout.write('\n');
   return counts;
 }
@@ -76,63 +87,111 @@ async function main(): Promise<number> {
   }
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const org = parseOrgConfig(orgYaml(profile), `${profileName}.yaml`);
+  const serviceYaml = withoutScheduledCompute(orgYaml(profile));
   const database = await createBenchDatabase(databaseUrl, profileName.replace('-', '_'), { keep: values.keep });
   console.log(`bench ${profileName} on ${database.kind} (${database.version.split(',')[0]}), ${cpus().length} cores`);
   if (values.keep && database.name) console.log(`  --keep: the data stays in database ${database.name}`);
 
   try {
-    await syncOrg(database.db, org);
     const expected = expectedCounts(profile);
     const total = Object.values(expected.history).reduce((a, b) => a + b, 0);
     const extraTotal = Object.values(expected.extraWeek).reduce((a, b) => a + b, 0);
-
-    console.log(`1. generate + ingest ${total.toLocaleString('en-US')} records (${profile.weeks} weeks)`);
-    const ingest = await timed(() => ingestStream('ingest', database.db, org, generateBatches(profile, { now: NOW }), total));
-    const rssAfter: Record<string, number> = { generate_ingest: peakRssMb() };
-    // Planner statistics as autovacuum would leave them after a bulk load (some servers, this
-    // machine's among them, run with autovacuum off). Timed apart from every phase.
-    const analyze = await timed(() => sql`analyze`.execute(database.db));
-
-    console.log('2. full recompute of every KPI');
-    const full = await timed(() => computeKpis(database.db, org, { all: true, now: NOW }));
-    rssAfter.full_recompute = peakRssMb();
-
-    console.log(`3. one more week (${extraTotal.toLocaleString('en-US')} records), then the incremental recompute`);
     const weekLater = new Date(NOW.getTime() + WEEK_MS);
-    const extraIngest = await timed(() => ingestStream('extra week', database.db, org, generateExtraWeek(profile, { now: NOW }), extraTotal));
-    const incremental = await timed(() => computeKpis(database.db, org, { now: weekLater }));
-    rssAfter.extra_week = peakRssMb();
+    const at = NOW.toISOString().slice(0, 10); // the extra week: the last one with data
 
-    console.log('4. ingest baselines: row-by-row upsert and COPY of the same 20k-record sample');
-    const baseline = await measureIngestBaselines(databaseUrl, org, sampleRecords(profile, { now: NOW }));
-    rssAfter.ingest_baselines = peakRssMb();
+    // The service, compiled as production runs it, does the ingest, the computes and the API
+    // load, on the bench's `now` (its boot compute runs on the still empty database).
+    const [entry, web] = await Promise.all([buildService(), buildDashboard()]);
+    const serviceOptions = { databaseUrl: database.url, dataDir: database.dataDir, orgYaml: serviceYaml, webDir: web.dir, entry, now: NOW };
+    const boots: RunningService['boot'][] = [];
+    const serviceRssAfter: Record<string, number> = {};
+    const serviceProcessesMb: number[] = [];
+    const rssAfter: Record<string, number> = {};
+    const unexpectedComputes: number[] = [];
+    const benchJobs = new Set<number>();
+    const withService = async <T>(use: (service: RunningService) => Promise<T>): Promise<T> => {
+      const service = await startService(serviceOptions);
+      boots.push(service.boot);
+      try {
+        return await use(service);
+      } finally {
+        await service.stop();
+        serviceProcessesMb.push(service.peakRssMb());
+        // The boot compute and the bench's own jobs only: a scheduled tick would have disturbed the timings.
+        unexpectedComputes.push(service.computeSpans().filter((span, i) => i > 0 && !benchJobs.has(span.jobRun ?? -1)).length);
+      }
+    };
 
-    // The same deployments and commits as Four Keys keeps them, in the same database.
-    console.log('5. Four Keys-style baseline: raw events, views computed per request; lead-time correctness gate');
+    const ingestPhase = async (service: RunningService) => {
+      console.log(`1. generate + ingest ${total.toLocaleString('en-US')} records (${profile.weeks} weeks) through the push API`);
+      const ingest = await timed(() => ingestStream('ingest', service, generateBatches(profile, { now: NOW }), total));
+      serviceRssAfter.generate_ingest = service.peakRssMb();
+      rssAfter.generate_ingest = peakRssMb();
+      return ingest;
+    };
+    // Planner statistics as autovacuum would leave them after a bulk load (some servers, this
+    // machine's among them, run with autovacuum off; PGlite has none). From this process,
+    // timed apart from every phase.
+    const analyzePhase = () => timed(() => sql`analyze`.execute(database.db));
+    const computeAndLoadPhases = async (service: RunningService) => {
+      console.log('2. full recompute of every KPI (a compute job of the service)');
+      const full = await service.compute({ all: true });
+      benchJobs.add(full.id);
+      serviceRssAfter.full_recompute = service.peakRssMb();
+
+      console.log(`3. one more week (${extraTotal.toLocaleString('en-US')} records), then the incremental recompute a week later`);
+      const extraIngest = await timed(() => ingestStream('extra week', service, generateExtraWeek(profile, { now: NOW }), extraTotal));
+      const incremental = await service.compute({ now: weekLater });
+      benchJobs.add(incremental.id);
+      serviceRssAfter.extra_week = service.peakRssMb();
+      rssAfter.extra_week = peakRssMb();
+
+      // In this process, on databases of their own: the service idles meanwhile.
+      console.log('4. ingest baselines: row-by-row upsert and COPY of the same 20k-record sample');
+      const baseline = await measureIngestBaselines(databaseUrl, org, sampleRecords(profile, { now: NOW }));
+      rssAfter.ingest_baselines = peakRssMb();
+
+      console.log('5. the service: API load (autocannon), the same dashboard panels, first-screen bytes');
+      // Our answer to Four Keys' two panels: the organisation's weekly series over the same weeks.
+      const panel = await measurePanel(`${service.url}/api/v1/series?scope=org&period=week&periods=${PANEL_WEEKS}&at=${at}`, 20);
+      const api = await measureApiLoad(service.url, { team: 'area-1', kpi: 'lead_time_for_changes', at, explainPeriod: 'month' });
+      const firstScreen = await measureFirstScreen(service.url, undefined, { at });
+      serviceRssAfter.api_load = service.peakRssMb();
+      return { full, extraIngest, incremental, baseline, panel, api, firstScreen };
+    };
+
+    let ingest: Awaited<ReturnType<typeof ingestPhase>>;
+    let analyze: Awaited<ReturnType<typeof analyzePhase>>;
+    let served: Awaited<ReturnType<typeof computeAndLoadPhases>>;
+    if (database.kind === 'pglite') {
+      // PGlite opens a folder in one process at a time, and the ANALYZE runs here: the service
+      // is stopped for it and started again, and its peak is the larger of the two processes'.
+      ingest = await database.lend(() => withService(ingestPhase));
+      analyze = await analyzePhase();
+      // The second service's boot compute would recompute the whole load's dirty cells before
+      // phase 2; phase 2 (compute --all) starts by deleting them anyway, so they go now.
+      await database.db.deleteFrom('dirty_periods').execute();
+      served = await database.lend(() => withService(computeAndLoadPhases));
+    } else {
+      [ingest, analyze, served] = await database.lend(() => withService(async (service) => {
+        const loaded = await ingestPhase(service);
+        return [loaded, await analyzePhase(), await computeAndLoadPhases(service)] as const;
+      }));
+    }
+    web.remove();
+    const { full, extraIngest, incremental, baseline } = served;
+    if (unexpectedComputes.some((n) => n > 0)) console.warn(`  warning: the service ran ${unexpectedComputes.join(' + ')} compute(s) besides its boot compute and the bench's jobs`);
+
+    // The same deployments and commits as Four Keys keeps them, in the same database, after the
+    // service is done with it (on PGlite this process could not open it before).
+    console.log('6. Four Keys-style baseline: raw events, views computed per request; lead-time correctness gate');
     const range = { from: new Date(NOW.getTime() - profile.weeks * WEEK_MS), to: weekLater };
     const events = await timed(() => loadFourKeysEvents(database, profile, { now: NOW, extraWeek: true }));
     const correctness = await timed(() => leadTimeCorrectness(database, range));
     // The panels cover the API's longest series: the last 104 weeks, the extra week included.
     const panelRange = { from: new Date(weekLater.getTime() - PANEL_WEEKS * WEEK_MS), to: weekLater };
     const fourKeys = await timed(() => measureDashboardBaseline(database, { ...panelRange, repeats: profileName === 'org-L' ? 3 : 5 }));
-
-    // The service in its own process, compiled as production runs it, on the same data.
-    console.log('6. the service: API load (autocannon), the same dashboard panels, first-screen bytes');
-    const at = NOW.toISOString().slice(0, 10); // the extra week: the last one with data
-    const [entry, web] = await Promise.all([buildService(), buildDashboard()]);
-    const served = await database.lend(async () => {
-      const service = await startService({ databaseUrl: database.url, dataDir: database.dataDir, orgYaml: orgYaml(profile), webDir: web.dir, entry });
-      try {
-        // Our answer to Four Keys' two panels: the organisation's weekly series over the same weeks.
-        const panel = await measurePanel(`${service.url}/api/v1/series?scope=org&period=week&periods=${PANEL_WEEKS}&at=${at}`, 20);
-        const api = await measureApiLoad(service.url, { team: 'area-1', kpi: 'lead_time_for_changes', at, explainPeriod: 'month' });
-        const firstScreen = await measureFirstScreen(service.url, undefined, { at });
-        return { panel, api, firstScreen, boot: service.boot, rssMb: service.peakRssMb() };
-      } finally {
-        await service.stop();
-      }
-    });
-    web.remove();
+    rssAfter.four_keys = peakRssMb();
 
     const ratios = {
       ...baseline.ratios,
@@ -140,8 +199,9 @@ async function main(): Promise<number> {
       dashboard_speedup: fourKeys.result.ms.median / served.panel.median_ms,
     };
     const firstScreenKb = served.firstScreen.result ? served.firstScreen.result.bytes_compressed / 1024 : null;
-    const ingestComputeRssMb = rssAfter.extra_week!;
-    const peakRss = Math.max(ingestComputeRssMb, served.rssMb);
+    // The service's VmHWM over the whole run: ingest, computes and load (on PGlite, the larger of its two processes').
+    const peakRss = Math.max(...serviceProcessesMb);
+    const benchRss = peakRssMb();
     const isL = profileName === 'org-L';
     const targets: Target[] = [
       { name: 'ingest efficiency, new rows', target: '>= 0.4 x COPY', value: ratios.ingest_efficiency_new, pass: ratios.ingest_efficiency_new >= 0.4 },
@@ -179,16 +239,26 @@ async function main(): Promise<number> {
         four_keys_load: events.ms,
         correctness_check: correctness.ms,
         dashboard: { four_keys_request: fourKeys.result.ms, ours_request: served.panel },
-        service_boot: served.boot,
+        service_boot: boots[0],
+        ...(boots.length > 1 ? { service_boot_after_analyze: boots[1] } : {}),
       },
-      cells: { full_recompute: full.result.cells, incremental_recompute: incremental.result.cells },
+      // The computes' timings above are their `bellwether.compute` spans; wall_ms adds the polling.
+      compute_jobs: { full_recompute: full, incremental_recompute: incremental },
+      cells: { full_recompute: full.cells, incremental_recompute: incremental.cells },
       ratios,
       correctness: { lead_time_matches_baseline: correctness.result.matches, lead_time: correctness.result },
       api: served.api,
       first_screen: served.firstScreen.result ?? { not_measured: served.firstScreen.reason },
-      // Ingest and compute run the product's code in this process; the API runs in the service
-      // process. peak_rss_mb is the larger of the two peaks (each is a VmHWM / maxRSS).
-      memory: { peak_rss_mb: peakRss, ingest_compute_process_mb: ingestComputeRssMb, service_process_mb: served.rssMb, bench_process_mb_after: rssAfter },
+      // The service process ingests, computes and serves: peak_rss_mb is its VmHWM at the end
+      // (service_process_mb_after: after each phase). The bench process (generator, HTTP
+      // client, baselines, autocannon) is reported apart, without a target.
+      memory: {
+        peak_rss_mb: peakRss,
+        service_processes_mb: serviceProcessesMb,
+        service_process_mb_after: serviceRssAfter,
+        bench_process_mb: benchRss,
+        bench_process_mb_after: rssAfter,
+      },
       targets,
     };
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
@@ -196,9 +266,9 @@ async function main(): Promise<number> {
     const ms = (value: number) => `${Number(value.toFixed(1))} ms`;
     const rows: [string, string][] = [
       ['generate + ingest', `${(ingest.ms / 1000).toFixed(1)} s (${Math.round(total / (ingest.ms / 1000)).toLocaleString('en-US')} records/s)`],
-      ['full recompute', `${(full.ms / 1000).toFixed(2)} s (${full.result.cells.toLocaleString('en-US')} cells)`],
+      ['full recompute', `${(full.ms / 1000).toFixed(2)} s (${full.cells.toLocaleString('en-US')} cells)`],
       ['extra week ingest', `${(extraIngest.ms / 1000).toFixed(2)} s`],
-      ['incremental recompute', `${incremental.ms} ms (${incremental.result.cells.toLocaleString('en-US')} cells)`],
+      ['incremental recompute', `${incremental.ms} ms (${incremental.cells.toLocaleString('en-US')} cells)`],
       ['ingest speed-up vs row-by-row', `${ratios.ingest_speedup.toFixed(1)}x`],
       ['ingest efficiency, new / unchanged', `${ratios.ingest_efficiency_new.toFixed(2)} / ${ratios.ingest_efficiency_unchanged.toFixed(2)} of COPY`],
       ['incremental speed-up', `${ratios.incremental_speedup.toFixed(1)}x`],
@@ -208,7 +278,7 @@ async function main(): Promise<number> {
       ['dashboard: Four Keys / ours', `${ms(fourKeys.result.ms.median)} / ${ms(served.panel.median_ms)} (${ratios.dashboard_speedup.toFixed(0)}x)`],
       ['lead time = baseline', `${correctness.result.matches} (${correctness.result.days} days, ${correctness.result.changes.ours.toLocaleString('en-US')} changes)`],
       ['first screen', firstScreenKb === null ? `not measured: ${served.firstScreen.reason}` : `${firstScreenKb.toFixed(1)} KB compressed`],
-      ['peak RSS: ingest+compute / service', `${ingestComputeRssMb} / ${served.rssMb} MB`],
+      ['peak RSS: service / bench process', `${peakRss} / ${benchRss} MB`],
     ];
     const width = Math.max(...rows.map(([label]) => label.length));
     console.log(`\n${rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n')}`);

@@ -1,10 +1,13 @@
-// The real service for the benchmark's load phases (issue #7): `bellwether serve` in its own
-// process, so the API is measured over HTTP and its peak RSS (VmHWM) is the service's alone.
+// The real service for the benchmark (issue #7): `bellwether serve` in its own process, which
+// ingests, computes and serves, so all of it is measured over HTTP and its peak RSS (VmHWM)
+// is the service's alone. It runs on a fixed clock (BELLWETHER_NOW), the bench's `now`.
 //
 // Ready means: listening, and its boot compute job has finished (server/jobs/scheduler.ts runs
 // one at start). A preloaded OpenTelemetry tracer (the hook server/lib/tracing.ts offers to
-// operators) reports the end of the `bellwether.compute` span on fd 3; the job's tail (its
-// job_runs update and a possible monthly-report snapshot) is then waited out as quiescence.
+// operators) reports the end of every `bellwether.compute` span on fd 3, with its job_runs id:
+// that is how long a compute took (the job's own started_at and finished_at come from the
+// fixed clock, so they are equal). After the boot compute, the job's tail (its job_runs
+// update and a possible monthly-report snapshot) is waited out as quiescence.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,6 +17,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { requestJson } from './push.js';
 
 export interface ServiceOptions {
   /** The benchmark's server database (BenchDatabase.url); give this or `dataDir`. */
@@ -33,6 +37,20 @@ export interface ServiceOptions {
   port?: number;
   /** Boot (migrations, org sync, boot compute) must end within this; default 10 minutes. */
   readyTimeoutMs?: number;
+  /** BELLWETHER_NOW: the service's clock stands here; compute({ now }) moves it. Default: the system clock. */
+  now?: Date;
+}
+
+/** A compute job the service ran (RunningService.compute). */
+export interface ComputeRun {
+  id: number;
+  job: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  cells: number;
+  /** The job's `bellwether.compute` span: the compute itself, as the service timed it. */
+  ms: number;
+  /** From POST to the polled final status, in this process (polling every 100 ms). */
+  wall_ms: number;
 }
 
 export interface RunningService {
@@ -44,30 +62,52 @@ export interface RunningService {
   boot: { listening_ms: number; compute_ms: number; ready_ms: number };
   /** VmHWM of the service process so far, in MB (after stop: its value just before SIGTERM). */
   peakRssMb(): number;
+  /** VmRSS of the service process now, in MB (0 once it exited). */
+  rssMb(): number;
+  /** Starts a compute job (POST /api/v1/jobs/compute) and waits for its end; throws unless it succeeded. */
+  compute(options?: { all?: boolean; now?: Date }): Promise<ComputeRun>;
+  /** Every compute span that ended so far, the boot compute's first. */
+  computeSpans(): readonly ComputeSpan[];
   stop(): Promise<void>;
+}
+
+export interface ComputeSpan {
+  ms: number;
+  failed: boolean;
+  /** The job_runs id of the job that ran it. */
+  jobRun: number | null;
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STOP_TIMEOUT_MS = 20_000; // close-with-grace waits up to 10 s (server/main.ts)
 // Cleared from the bench's environment, so the service runs with the settings given here only.
-const SETTINGS = ['DATABASE_URL', 'BELLWETHER_DATA_DIR', 'BELLWETHER_CONFIG', 'BELLWETHER_WEB_DIR', 'BELLWETHER_API_TOKEN', 'PORT', 'HOST', 'LOG_LEVEL', 'NODE_OPTIONS'];
+const SETTINGS = ['DATABASE_URL', 'BELLWETHER_DATA_DIR', 'BELLWETHER_CONFIG', 'BELLWETHER_WEB_DIR', 'BELLWETHER_API_TOKEN', 'BELLWETHER_NOW', 'PORT', 'HOST', 'LOG_LEVEL', 'NODE_OPTIONS'];
+/**
+ * A compute schedule for leap days only (node-cron refuses impossible dates): no tick between
+ * the bench's own jobs. The default, every 5 minutes, would fire during an ingest and take
+ * its dirty cells away from the incremental recompute being measured.
+ */
+const NO_SCHEDULED_COMPUTE = '0 0 29 2 *';
+/** How long a finished job's span line may take to arrive on fd 3 after its row is final. */
+const SPAN_TIMEOUT_MS = 10_000;
 
 /**
  * Loaded with --import before the service: a tracer that records nothing but writes one JSON
- * line to fd 3 when a `bellwether.compute` span ends. It registers through the repository's
- * @opentelemetry/api (the CommonJS build; the service loads the ES one): both builds share one
- * global provider, by the API's design.
+ * line to fd 3 when a `bellwether.compute` span ends, with the span's job_run attribute. It
+ * registers through the repository's @opentelemetry/api (the CommonJS build; the service
+ * loads the ES one): both builds share one global provider, by the API's design.
  */
 function tracerProbe(): string {
   const api = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('@opentelemetry/api')).href;
   return `import { writeSync } from 'node:fs';
 import api from ${JSON.stringify(api)};
 const INVALID = { traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 };
-function span(name) {
+function span(name, options) {
   const started = performance.now();
+  const jobRun = options?.attributes?.job_run ?? null;
   let failed = false;
   const self = {
-    end() { if (name === 'bellwether.compute') writeSync(3, JSON.stringify({ span: name, ms: performance.now() - started, failed }) + '\\n'); },
+    end() { if (name === 'bellwether.compute') writeSync(3, JSON.stringify({ span: name, ms: performance.now() - started, failed, jobRun }) + '\\n'); },
     setStatus(status) { failed = status.code === api.SpanStatusCode.ERROR; return self; },
     recordException() { return self; }, setAttribute() { return self; }, setAttributes() { return self; },
     addEvent() { return self; }, addLink() { return self; }, addLinks() { return self; }, updateName() { return self; },
@@ -76,11 +116,16 @@ function span(name) {
   return self;
 }
 const tracer = {
-  startSpan: (name) => span(name),
-  startActiveSpan: (name, ...rest) => rest[rest.length - 1](span(name)),
+  startSpan: (name, options) => span(name, options),
+  startActiveSpan: (name, ...rest) => rest[rest.length - 1](span(name, rest.length > 1 ? rest[0] : undefined)),
 };
 api.trace.setGlobalTracerProvider({ getTracer: () => tracer });
 `;
+}
+
+/** bellwether.yaml text (one without a `compute:` key, as orgYaml's) with no scheduled compute during a run. */
+export function withoutScheduledCompute(orgYaml: string): string {
+  return `${orgYaml.trimEnd()}\ncompute:\n  schedule: '${NO_SCHEDULED_COMPUTE}'\n`;
 }
 
 /**
@@ -103,9 +148,9 @@ export async function buildService(): Promise<string> {
   return join(outDir, 'server', 'cli.js');
 }
 
-function readVmHwmMb(pid: number): number {
-  const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmHWM in /proc/${pid}/status`);
+function readStatusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Math.round(Number(match[1]) / 1024);
 }
 
@@ -140,6 +185,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     LOG_LEVEL: 'warn',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { BELLWETHER_DATA_DIR: options.dataDir }),
     ...(options.webDir ? { BELLWETHER_WEB_DIR: options.webDir } : {}),
+    ...(options.now ? { BELLWETHER_NOW: options.now.toISOString() } : {}),
   });
   const started = performance.now();
   // node itself, not npx or a shell: child.pid is then the service's pid, so VmHWM is the service's.
@@ -155,7 +201,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   let stderrTail = '';
   let listening: { url: string; ms: number } | null = null;
-  const computes: { ms: number; failed: boolean; at: number }[] = [];
+  const computes: (ComputeSpan & { at: number })[] = [];
   let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const exit = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
     exited = { code, signal };
@@ -170,7 +216,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   lines(child.stdio[3] as Readable, (line) => {
     try {
-      computes.push({ ...(JSON.parse(line) as { ms: number; failed: boolean }), at: performance.now() });
+      const { ms, failed, jobRun } = JSON.parse(line) as ComputeSpan;
+      computes.push({ ms, failed, jobRun, at: performance.now() });
     } catch {
       // Only the probe writes to fd 3; a torn line is not worth crashing the bench over.
     }
@@ -179,11 +226,18 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let hwm = 0;
   const peakRssMb = () => {
     try {
-      if (!exited) hwm = readVmHwmMb(pid);
+      if (!exited) hwm = readStatusMb(pid, 'VmHWM');
     } catch {
       // Exited, its exit event not handled yet: the last reading stands.
     }
     return hwm;
+  };
+  const rssMb = () => {
+    try {
+      return exited ? 0 : readStatusMb(pid, 'VmRSS');
+    } catch {
+      return 0;
+    }
   };
   const stop = async () => {
     if (!exited) {
@@ -197,11 +251,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   };
   const failure = (why: string) => new Error(`service ${why}${exited ? ` (exit code ${exited.code}, signal ${exited.signal})` : ''}\n${stderrTail}`);
 
-  const deadline = started + (options.readyTimeoutMs ?? 600_000);
-  const waitFor = async <T>(what: string, check: () => T | null | Promise<T | null>, everyMs = 50): Promise<T> => {
+  const readyBy = started + (options.readyTimeoutMs ?? 600_000);
+  const waitFor = async <T>(what: string, check: () => T | null | Promise<T | null>, everyMs = 50, deadline = readyBy): Promise<T> => {
     for (;;) {
       if (exited) throw failure(`exited before ${what}`);
-      if (performance.now() > deadline) throw failure(`not ${what} within ${options.readyTimeoutMs ?? 600_000} ms`);
+      if (performance.now() > deadline) throw failure(`not ${what} in time`);
       const value = await check();
       if (value !== null) return value;
       await sleep(everyMs);
@@ -210,16 +264,39 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   try {
     const { url, ms: listeningMs } = await waitFor('listening', () => listening);
-    const compute = await waitFor('done with its boot compute', () => computes[0] ?? null);
-    if (compute.failed) throw failure('boot compute failed');
+    const bootCompute = await waitFor('done with its boot compute', () => computes[0] ?? null);
+    if (bootCompute.failed) throw failure('boot compute failed');
     await waitUntilQuiet(pid, options.databaseUrl, (what, check) => waitFor(what, check, 100));
     const ready = await fetch(`${url}/readyz`);
     if (ready.status !== 200) throw failure(`answered /readyz with ${ready.status}`);
+    const compute = async (job: { all?: boolean; now?: Date } = {}): Promise<ComputeRun> => {
+      const posted = performance.now();
+      const body = JSON.stringify({ all: job.all ?? false, ...(job.now ? { now: job.now.toISOString() } : {}) });
+      const start = await requestJson(`${url}/api/v1/jobs/compute`, { method: 'POST', body });
+      if (start.status !== 202) throw failure(`answered POST /api/v1/jobs/compute with ${start.status}: ${JSON.stringify(start.body)}`);
+      let run = start.body as { id: number; job: string; status: ComputeRun['status'] | 'running'; cells_recomputed: number | null; error: string | null };
+      while (run.status === 'running') {
+        if (exited) throw failure(`exited during compute job ${run.id}`);
+        await sleep(100);
+        const polled = await requestJson(`${url}/api/v1/jobs/${run.id}`);
+        if (polled.status !== 200) throw failure(`answered GET /api/v1/jobs/${run.id} with ${polled.status}`);
+        run = polled.body as typeof run;
+      }
+      const wallMs = Math.round(performance.now() - posted);
+      if (run.status !== 'succeeded') throw failure(`compute job ${run.id} (${run.job}) ${run.status}${run.error ? `: ${run.error}` : ''}`);
+      // The span ends before the job's row is final, but its line may still be on its way.
+      const id = run.id;
+      const span = await waitFor(`reporting the span of compute job ${id}`, () => computes.find((c) => c.jobRun === id) ?? null, 20, performance.now() + SPAN_TIMEOUT_MS);
+      return { id, job: run.job, status: run.status, cells: run.cells_recomputed ?? 0, ms: Math.round(span.ms), wall_ms: wallMs };
+    };
     return {
       url,
       pid,
-      boot: { listening_ms: Math.round(listeningMs), compute_ms: Math.round(compute.ms), ready_ms: Math.round(performance.now() - started) },
+      boot: { listening_ms: Math.round(listeningMs), compute_ms: Math.round(bootCompute.ms), ready_ms: Math.round(performance.now() - started) },
       peakRssMb,
+      rssMb,
+      compute,
+      computeSpans: () => computes.map(({ ms, failed, jobRun }) => ({ ms, failed, jobRun })),
       stop,
     };
   } catch (error) {

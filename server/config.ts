@@ -151,6 +151,8 @@ export interface EnvConfig {
   webDir: string | undefined;
   /** Chromium for the monthly report's PDF. */
   chromiumPath: string;
+  /** BELLWETHER_NOW: the service's clock stands at this instant (demos, benchmarks); unset = the system clock. */
+  now: Date | undefined;
 }
 
 export interface Config {
@@ -173,6 +175,11 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvConfig {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push({ path: 'env.LOG_LEVEL', message: 'must be one of fatal, error, warn, info, debug, trace, silent' });
   }
+  // An instant, so the zone must be explicit (as in the push API's timestamps).
+  const now = env.BELLWETHER_NOW ? new Date(env.BELLWETHER_NOW) : undefined;
+  if (env.BELLWETHER_NOW && (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(env.BELLWETHER_NOW) || Number.isNaN(now!.getTime()))) {
+    problems.push({ path: 'env.BELLWETHER_NOW', message: `must be an ISO 8601 timestamp with a zone (Z or ±hh:mm), got ${JSON.stringify(env.BELLWETHER_NOW)}` });
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     databaseUrl,
@@ -184,6 +191,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvConfig {
     logLevel,
     webDir: env.BELLWETHER_WEB_DIR || undefined,
     chromiumPath: env.BELLWETHER_CHROMIUM_PATH || '/usr/bin/chromium',
+    now,
   };
 }
 

@@ -8,7 +8,7 @@ import { openDatabase, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { removeDemoDataIfConfigured, seedDemoIfEmpty } from './demo/seed.js';
 import { startScheduler } from './jobs/scheduler.js';
-import { systemClock } from './lib/clock.js';
+import { settableClock, systemClock } from './lib/clock.js';
 import { syncOrg, type SyncOrgResult } from './org/sync-org.js';
 
 /**
@@ -23,10 +23,12 @@ export async function prepareDatabase(db: Db, config: Config, log: Logger): Prom
 
 export async function serve(config: Config): Promise<void> {
   const handle = await openDatabase({ databaseUrl: config.env.databaseUrl, dataDir: config.env.dataDir });
-  const clock = systemClock;
+  // BELLWETHER_NOW: a clock standing at that instant, moved only by compute requests (demos, benchmarks).
+  const clock = config.env.now ? settableClock(config.env.now) : systemClock;
   const app = await buildApp({ config, db: handle.db, clock }, { logger: { level: config.env.logLevel } });
   const log = app.log;
   log.info({ database: handle.kind, location: handle.location }, 'opening database');
+  if (config.env.now) log.warn({ now: config.env.now.toISOString() }, 'the clock is fixed (BELLWETHER_NOW)');
   const synced = await prepareDatabase(handle.db, config, log);
   log.info({ source: config.orgSource, teams: config.org.teams.length, services: config.org.services.length, ...synced }, 'organisation loaded');
   await seedDemoIfEmpty(handle.db, config, clock, log);

@@ -1,10 +1,13 @@
 // node-cron only triggers work; each run takes a Postgres advisory lock (inside the
 // compute transaction) so one replica computes per tick, and every run is a job_runs row.
+// The HTTP API starts the same jobs (POST /api/v1/jobs/compute), one at a time per process.
 // After a successful compute, last month's report is snapshotted once it is due.
+import type { Selectable } from 'kysely';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../../connectors/contract.js';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
+import type { JobRunsTable } from '../db/schema.js';
 import { computeKpis } from '../kpi/engine.js';
 import type { Clock } from '../lib/clock.js';
 import { withSpan } from '../lib/tracing.js';
@@ -16,12 +19,64 @@ export interface JobOutcome {
   error?: string;
 }
 
-export async function runComputeJob(db: Db, org: OrgConfig, clock: Clock, log: Logger, options: { all?: boolean } = {}): Promise<JobOutcome> {
+export interface StartedJob {
+  /** Its job_runs row as first written: running, or already skipped. */
+  run: Selectable<JobRunsTable>;
+  /** Settles once the row is final (and a due report snapshotted); rejects only if the row could not be written. */
+  done: Promise<JobOutcome>;
+}
+
+// Compute jobs under way in this process, per database: the HTTP API and the scheduler start
+// them, and shutdown waits for them (computeJobsIdle).
+const inFlight = new WeakMap<Db, Set<Promise<void>>>();
+const jobsOf = (db: Db) => {
+  let jobs = inFlight.get(db);
+  if (!jobs) inFlight.set(db, (jobs = new Set()));
+  return jobs;
+};
+
+/**
+ * Starts a compute job and returns once its job_runs row exists. It is skipped when another
+ * compute is under way: in this process (checked here; PGlite's one connection would
+ * otherwise queue it behind the running one) or in another replica (the advisory lock).
+ */
+export async function startComputeJob(db: Db, org: OrgConfig, clock: Clock, log: Logger, options: { all?: boolean } = {}): Promise<StartedJob> {
   const job = options.all ? 'compute-all' : 'compute';
-  const run = await db.insertInto('job_runs').values({ job, started_at: clock(), status: 'running' }).returning('id').executeTakeFirstOrThrow();
+  const jobs = jobsOf(db);
+  if (jobs.size) {
+    const at = clock();
+    const run = await db.insertInto('job_runs').values({ job, started_at: at, finished_at: at, status: 'skipped', cells_recomputed: 0 }).returningAll().executeTakeFirstOrThrow();
+    log.info({ job, id: run.id }, 'compute job skipped: another one is running in this process');
+    return { run, done: Promise.resolve({ status: 'skipped', cells: 0 }) };
+  }
+  // Registered before the first await, so a second call in the same tick sees this one.
+  const claimed = db.insertInto('job_runs').values({ job, started_at: clock(), status: 'running' }).returningAll().executeTakeFirstOrThrow();
+  const done = claimed.then((run) => finishComputeJob(db, org, clock, log, job, run.id, options.all ?? false));
+  const tracked = done.then(
+    () => undefined,
+    (error: unknown) => log.error({ err: error, job }, 'compute job could not record its outcome'),
+  );
+  jobs.add(tracked);
+  void tracked.then(() => jobs.delete(tracked));
+  return { run: await claimed, done };
+}
+
+/** Runs a compute job to its end (the CLI's `compute`, the scheduler's ticks). */
+export async function runComputeJob(db: Db, org: OrgConfig, clock: Clock, log: Logger, options: { all?: boolean } = {}): Promise<JobOutcome> {
+  return (await startComputeJob(db, org, clock, log, options)).done;
+}
+
+/** Resolves once no compute job of this process is under way on `db` (shutdown). */
+export async function computeJobsIdle(db: Db): Promise<void> {
+  const jobs = jobsOf(db);
+  while (jobs.size) await Promise.all([...jobs]);
+}
+
+async function finishComputeJob(db: Db, org: OrgConfig, clock: Clock, log: Logger, job: string, id: number, all: boolean): Promise<JobOutcome> {
   let outcome: JobOutcome;
   try {
-    const result = await withSpan('bellwether.compute', { job }, () => computeKpis(db, org, { all: options.all ?? false, now: clock(), wait: false }));
+    // job_run ties the span to its row: a trace (or the benchmark) times the compute itself.
+    const result = await withSpan('bellwether.compute', { job, job_run: id }, () => computeKpis(db, org, { all, now: clock(), wait: false }));
     outcome = result.ran ? { status: 'succeeded', cells: result.cells } : { status: 'skipped', cells: 0 };
   } catch (error) {
     outcome = { status: 'failed', cells: 0, error: (error as Error).message };
@@ -29,7 +84,7 @@ export async function runComputeJob(db: Db, org: OrgConfig, clock: Clock, log: L
   }
   await db.updateTable('job_runs')
     .set({ finished_at: clock(), status: outcome.status, cells_recomputed: outcome.cells, error: outcome.error ?? null })
-    .where('id', '=', run.id)
+    .where('id', '=', id)
     .execute();
   if (outcome.status === 'succeeded' && outcome.cells > 0) log.info({ job, cells: outcome.cells }, 'kpi cells recomputed');
   if (outcome.status === 'succeeded') await snapshotClosedMonthAfterCompute(db, org, clock, log);
@@ -67,6 +122,7 @@ export function startScheduler(db: Db, org: OrgConfig, clock: Clock, log: Logger
     async stop() {
       await task.stop();
       await running;
+      await computeJobsIdle(db);
     },
   };
 }
