@@ -13,7 +13,8 @@ export interface Anchor {
 
 export async function markAnchorsDirty(trx: Trx, anchors: Anchor[], timeZone: string): Promise<void> {
   const unique = new Map<string, Anchor>();
-  for (const anchor of anchors) unique.set(`${anchor.serviceId}|${anchor.at.toISOString()}`, anchor);
+  // By epoch milliseconds: a batch brings tens of thousands of anchors, mostly repeats (a change shares its deployment's).
+  for (const anchor of anchors) unique.set(`${anchor.serviceId}|${anchor.at.getTime()}`, anchor);
   const list = [...unique.values()];
   for (let i = 0; i < list.length; i += 5000) {
     const chunk = list.slice(i, i + 5000);

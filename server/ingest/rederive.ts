@@ -1,140 +1,300 @@
-// Loads one service's history, re-runs the pure derivation (derive.ts) and stores what
-// changed: only facts that actually changed are written and mark their cells dirty.
-import { sql, type Transaction } from 'kysely';
+// Re-derives the facts of the services a write touched and stores what changed: only facts
+// that actually changed are written and mark their cells dirty. The history is read
+// set-based, one query per kind of record for a chunk of services rather than eight queries
+// per service, and each service is then derived on its own by the pure derivation
+// (derive.ts), exactly as if it were alone; the differences are written a chunk at a time.
+import { sql, type Insertable, type RawBuilder, type Transaction } from 'kysely';
 import type { OrgConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
-import { CommitGraph } from './commit-graph.js';
-import { deriveServiceFacts, type DerivedChange, type DerivedFacts } from './derive.js';
+import { CommitGraph, type GraphCommit } from './commit-graph.js';
+import {
+  deriveServiceFacts, type DeploymentInput, type DerivationRules, type DerivedChange, type DerivedFacts, type IncidentInput,
+  type PullRequestInput, type ServiceDerivation,
+} from './derive.js';
 import { markAnchorsDirty, type Anchor } from './dirty.js';
 
 type Trx = Transaction<Database>;
 
-export async function rederiveServices(trx: Trx, serviceIds: Iterable<string>, org: OrgConfig): Promise<void> {
-  const rules = {
+/**
+ * Services read and derived together; a chunk's whole history is in memory at once. Re-deriving
+ * org-S (2,000 commits a service, like org-L) peaked 110-200 MB above start with 10 services a
+ * chunk and 150-280 MB with 25-50, for little time saved; the service should stay under 512 MB.
+ */
+const SERVICES_PER_CHUNK = 10;
+/** Rows per write statement. */
+const ROWS_PER_STATEMENT = 5000;
+
+export interface RederiveOptions {
+  /** Services per chunk; 1 derives and writes each service alone (the tests compare both). */
+  servicesPerChunk?: number;
+}
+
+export async function rederiveServices(trx: Trx, serviceIds: Iterable<string>, org: OrgConfig, options: RederiveOptions = {}): Promise<void> {
+  const rules: DerivationRules = {
     implicitFailureLinkage: org.implicitFailureLinkage,
     reworkResolutionWindowMinutes: org.rework.resolutionWindowMinutes,
     hotfixRefPattern: org.rework.hotfixRefPattern,
     hotfixLabels: org.rework.hotfixLabels,
   };
-  for (const serviceId of new Set(serviceIds)) {
-    await rederiveService(trx, serviceId, rules, org.timeZone);
-  }
-}
-
-async function rederiveService(trx: Trx, serviceId: string, rules: Parameters<typeof deriveServiceFacts>[0]['rules'], timeZone: string) {
-  const service = await trx.selectFrom('services').select(['production_environment']).where('id', '=', serviceId).executeTakeFirst();
-  if (!service) return;
+  const requested = [...new Set(serviceIds)];
+  if (!requested.length) return;
   // Production = the service's environment rule and a successful final status (KPIS.md).
   await sql`
-    update deployments set is_production = (environment ~* ${service.production_environment} and status = 'success')
-    where service_id = ${serviceId} and is_production is distinct from (environment ~* ${service.production_environment} and status = 'success')`.execute(trx);
+    update deployments d set is_production = (d.environment ~* s.production_environment and d.status = 'success')
+    from services s
+    where s.id = d.service_id and d.service_id = any(${requested}::text[])
+      and d.is_production is distinct from (d.environment ~* s.production_environment and d.status = 'success')`.execute(trx);
+  // A service missing from `services` has no rule: it is left alone.
+  const known = new Set((await trx.selectFrom('services').select('id').where('id', '=', anyText(requested)).execute()).map((s) => s.id));
+  const ids = requested.filter((id) => known.has(id));
+  const size = Math.max(1, options.servicesPerChunk ?? SERVICES_PER_CHUNK);
+  for (let i = 0; i < ids.length; i += size) await rederiveChunk(trx, ids.slice(i, i + size), rules, org.timeZone);
+}
+
+const anyText = (values: readonly string[]): RawBuilder<string> => sql<string>`any(${values}::text[])`;
+/**
+ * A timestamp as epoch milliseconds, truncated to the millisecond as pg and PGlite truncate it
+ * into a Date (so keys match the rows read as Dates); rounded after, as extract() was a float before Postgres 14.
+ */
+const epochMs = (column: string): RawBuilder<number> => sql<number>`round(extract(epoch from date_trunc('milliseconds', ${sql.ref(column)})) * 1000)`;
+
+interface ServiceHistory {
+  deployments: DeploymentInput[];
+  incidents: IncidentInput[];
+  pullRequests: PullRequestInput[];
+  commits: GraphCommit[];
+  facts: DerivedFacts[];
+  changes: DerivedChange[];
+}
+
+type FactRow = Insertable<Database['deployment_facts']>;
+type ChangeRow = Insertable<Database['deployment_changes']>;
+
+/** What a chunk writes: rows that disappeared, rows that are new, and the cells they touch. */
+interface Differences {
+  goneFacts: number[];
+  goneChanges: { serviceId: string; repository: string; sha: string }[];
+  addedFacts: FactRow[];
+  addedChanges: ChangeRow[];
+  anchors: Anchor[];
+}
+
+async function rederiveChunk(trx: Trx, serviceIds: string[], rules: DerivationRules, timeZone: string): Promise<void> {
+  const histories = await loadHistories(trx, serviceIds);
+  const differences: Differences = { goneFacts: [], goneChanges: [], addedFacts: [], addedChanges: [], anchors: [] };
+  for (const serviceId of serviceIds) {
+    const history = histories.get(serviceId)!;
+    const derived = deriveServiceFacts({
+      serviceId,
+      deployments: history.deployments,
+      incidents: history.incidents,
+      pullRequests: history.pullRequests,
+      graph: new CommitGraph(history.commits),
+      rules,
+    });
+    histories.delete(serviceId); // its commits can go before the next service's graph is built
+    collectDifferences(serviceId, derived, history, differences);
+  }
+  await writeDifferences(trx, new Set(serviceIds), differences, timeZone);
+}
+
+/**
+ * Each service's inputs as the per-service derivation defines them, read with one query per
+ * kind for the whole chunk: its production deployments; incidents on it plus any elsewhere
+ * naming one of its production deployments (so one incident can be in two services' inputs);
+ * the commits and merged pull requests of its own repositories (a repository can belong to
+ * several services); and its stored facts and changes.
+ */
+async function loadHistories(trx: Trx, serviceIds: string[]): Promise<Map<string, ServiceHistory>> {
+  const histories = new Map<string, ServiceHistory>(
+    serviceIds.map((id) => [id, { deployments: [], incidents: [], pullRequests: [], commits: [], facts: [], changes: [] }]),
+  );
+  const of = (serviceId: string) => histories.get(serviceId)!;
 
   const deployments = await trx
     .selectFrom('deployments')
-    .select(['id', 'external_id', 'finished_at', 'commit_sha', 'ref', 'labels'])
-    .where('service_id', '=', serviceId)
+    .select(['service_id', 'id', 'external_id', 'finished_at', 'commit_sha', 'ref', 'labels'])
+    .where('service_id', '=', anyText(serviceIds))
     .where('is_production', '=', true)
     .execute();
-  const externalIds = deployments.map((d) => d.external_id);
+  /** external_id → the chunk's services with a production deployment of that id. */
+  const deploymentOwners = new Map<string, Set<string>>();
+  for (const d of deployments) {
+    of(d.service_id).deployments.push({
+      id: d.id, externalId: d.external_id, finishedAt: d.finished_at, commitSha: d.commit_sha?.toLowerCase() ?? null, ref: d.ref, labels: d.labels,
+    });
+    const owners = deploymentOwners.get(d.external_id) ?? new Set<string>();
+    owners.add(d.service_id);
+    deploymentOwners.set(d.external_id, owners);
+  }
+
+  const externalIds = [...deploymentOwners.keys()];
+  const chunk = new Set(serviceIds);
   const incidents = await trx
     .selectFrom('incidents')
     .select(['id', 'service_id', 'created_at', 'started_at', 'resolved_at', 'deployment_external_id', 'cause_commit_sha', 'resolved_by_deployment_external_id'])
     .where((eb) =>
       eb.or([
-        eb('service_id', '=', serviceId),
+        eb('service_id', '=', anyText(serviceIds)),
         ...(externalIds.length
-          ? [eb('deployment_external_id', 'in', externalIds), eb('resolved_by_deployment_external_id', 'in', externalIds)]
+          ? [eb('deployment_external_id', '=', anyText(externalIds)), eb('resolved_by_deployment_external_id', '=', anyText(externalIds))]
           : []),
       ]),
     )
+    // The derivation takes the first matching incident in places: id order makes that stable.
+    .orderBy('id')
     .execute();
-  const repositories = (await trx.selectFrom('service_repositories').select('repository').where('service_id', '=', serviceId).execute()).map((r) => r.repository);
-  const commits = repositories.length
-    ? await trx.selectFrom('commits').select(['repository', 'sha', 'parents', 'authored_at']).where('repository', 'in', repositories).execute()
-    : [];
-  const pullRequests = repositories.length
-    ? await trx.selectFrom('pull_requests').select(['repository', 'number', 'merge_commit_sha', 'commit_shas']).where('repository', 'in', repositories).where('merged_at', 'is not', null).execute()
-    : [];
-
-  const derived = deriveServiceFacts({
-    serviceId,
-    deployments: deployments.map((d) => ({
-      id: d.id, externalId: d.external_id, finishedAt: d.finished_at, commitSha: d.commit_sha?.toLowerCase() ?? null, ref: d.ref, labels: d.labels,
-    })),
-    incidents: incidents.map((i) => ({
+  for (const i of incidents) {
+    const input: IncidentInput = {
       id: i.id, serviceId: i.service_id, createdAt: i.created_at, startedAt: i.started_at, resolvedAt: i.resolved_at,
       deploymentExternalId: i.deployment_external_id, causeCommitSha: i.cause_commit_sha,
       resolvedByDeploymentExternalId: i.resolved_by_deployment_external_id,
-    })),
-    pullRequests: pullRequests.map((p) => ({ repository: p.repository, number: p.number, mergeCommitSha: p.merge_commit_sha, commitShas: p.commit_shas })),
-    graph: new CommitGraph(commits.map((c) => ({ repository: c.repository, sha: c.sha, parents: c.parents, authoredAt: c.authored_at }))),
-    rules,
-  });
+    };
+    const services = new Set<string>();
+    if (chunk.has(i.service_id)) services.add(i.service_id);
+    for (const externalId of [i.deployment_external_id, i.resolved_by_deployment_external_id]) {
+      if (externalId !== null) for (const owner of deploymentOwners.get(externalId) ?? []) services.add(owner);
+    }
+    for (const serviceId of services) of(serviceId).incidents.push(input);
+  }
 
-  const oldFacts = await trx.selectFrom('deployment_facts').selectAll().where('service_id', '=', serviceId).execute();
-  const oldChanges = await trx.selectFrom('deployment_changes').selectAll().where('service_id', '=', serviceId).execute();
-  const factKey = (f: DerivedFacts) => JSON.stringify([f.deploymentId, f.finishedAt.toISOString(), f.previousDeploymentId, f.shippedBasis, f.changeCount, f.isFailed, f.failureReason, f.failureIncidentIds, f.rolledBackByDeploymentId, f.recoveredAt?.toISOString() ?? null, f.isRework, f.reworkReason, f.reworkIncidentId]);
-  const changeKey = (c: DerivedChange) => JSON.stringify([c.deploymentId, c.repository, c.sha, c.authoredAt.toISOString(), c.deployedAt.toISOString(), c.leadTimeSeconds, c.pullRequestNumber]);
-  const oldFactObjects: DerivedFacts[] = oldFacts.map((f) => ({
-    deploymentId: f.deployment_id, finishedAt: f.finished_at, previousDeploymentId: f.previous_deployment_id, shippedBasis: f.shipped_basis,
-    changeCount: f.change_count, isFailed: f.is_failed, failureReason: f.failure_reason, failureIncidentIds: f.failure_incident_ids,
-    rolledBackByDeploymentId: f.rolled_back_by_deployment_id, recoveredAt: f.recovered_at, isRework: f.is_rework,
-    reworkReason: f.rework_reason, reworkIncidentId: f.rework_incident_id,
-  }));
-  const oldChangeObjects: DerivedChange[] = oldChanges.map((c) => ({
-    deploymentId: c.deployment_id, repository: c.repository, sha: c.sha, authoredAt: c.authored_at, deployedAt: c.deployed_at,
-    leadTimeSeconds: c.lead_time_seconds, pullRequestNumber: c.pull_request_number,
-  }));
-  const newFactKeys = new Set(derived.facts.map(factKey));
-  const oldFactKeys = new Set(oldFactObjects.map(factKey));
-  const newChangeKeys = new Set(derived.changes.map(changeKey));
-  const oldChangeKeys = new Set(oldChangeObjects.map(changeKey));
-  const anchors: Anchor[] = [];
+  /** repository → the chunk's services it belongs to. */
+  const repositoryServices = new Map<string, string[]>();
+  for (const link of await trx.selectFrom('service_repositories').select(['service_id', 'repository']).where('service_id', '=', anyText(serviceIds)).execute()) {
+    repositoryServices.set(link.repository, [...(repositoryServices.get(link.repository) ?? []), link.service_id]);
+  }
+  const repositories = [...repositoryServices.keys()];
+  if (repositories.length) {
+    // One JSON value rather than a row per commit: a chunk can hold 200k commits, and parsing
+    // them row by row (arrays, timestamps) cost the driver more than the query cost Postgres.
+    const { rows: [commits] } = await sql<{ json: string }>`
+      select coalesce(json_agg(json_build_array(repository, sha, parents, ${epochMs('authored_at')})), '[]')::text as json
+      from commits where repository = any(${repositories}::text[])`.execute(trx);
+    for (const [repository, sha, parents, authoredAt] of JSON.parse(commits!.json) as [string, string, string[], number][]) {
+      const commit: GraphCommit = { repository, sha, parents, authoredAt: new Date(authoredAt) };
+      for (const serviceId of repositoryServices.get(repository)!) of(serviceId).commits.push(commit);
+    }
+    // Which pull request a commit is credited to depends on their order: id order makes it stable.
+    const { rows: [pullRequests] } = await sql<{ json: string }>`
+      select coalesce(json_agg(json_build_array(repository, number, merge_commit_sha, commit_shas) order by id), '[]')::text as json
+      from pull_requests where repository = any(${repositories}::text[]) and merged_at is not null`.execute(trx);
+    for (const [repository, number, mergeCommitSha, commitShas] of JSON.parse(pullRequests!.json) as [string, number, string | null, string[]][]) {
+      const pullRequest: PullRequestInput = { repository, number, mergeCommitSha, commitShas };
+      for (const serviceId of repositoryServices.get(repository)!) of(serviceId).pullRequests.push(pullRequest);
+    }
+  }
+
+  for (const f of await trx.selectFrom('deployment_facts').selectAll().where('service_id', '=', anyText(serviceIds)).execute()) {
+    of(f.service_id).facts.push({
+      deploymentId: f.deployment_id, finishedAt: f.finished_at, previousDeploymentId: f.previous_deployment_id, shippedBasis: f.shipped_basis,
+      changeCount: f.change_count, isFailed: f.is_failed, failureReason: f.failure_reason, failureIncidentIds: f.failure_incident_ids,
+      rolledBackByDeploymentId: f.rolled_back_by_deployment_id, recoveredAt: f.recovered_at, isRework: f.is_rework,
+      reworkReason: f.rework_reason, reworkIncidentId: f.rework_incident_id,
+    });
+  }
+  // As many rows as commits: read as one JSON value too.
+  const { rows: [changes] } = await sql<{ json: string }>`
+    select coalesce(json_agg(json_build_array(service_id, deployment_id, repository, sha, ${epochMs('authored_at')}, ${epochMs('deployed_at')},
+      lead_time_seconds, pull_request_number)), '[]')::text as json
+    from deployment_changes where service_id = any(${serviceIds}::text[])`.execute(trx);
+  type ChangeTuple = [string, number, string, string, number, number, number, number | null];
+  for (const [serviceId, deploymentId, repository, sha, authoredAt, deployedAt, leadTimeSeconds, pullRequestNumber] of JSON.parse(changes!.json) as ChangeTuple[]) {
+    of(serviceId).changes.push({
+      deploymentId, repository, sha, authoredAt: new Date(authoredAt), deployedAt: new Date(deployedAt), leadTimeSeconds, pullRequestNumber,
+    });
+  }
+  return histories;
+}
+
+// Value keys of a fact and a change: equal keys, equal rows. Times by their epoch milliseconds.
+const factKey = (f: DerivedFacts) =>
+  JSON.stringify([f.deploymentId, f.finishedAt.getTime(), f.previousDeploymentId, f.shippedBasis, f.changeCount, f.isFailed, f.failureReason, f.failureIncidentIds,
+    f.rolledBackByDeploymentId, f.recoveredAt?.getTime() ?? null, f.isRework, f.reworkReason, f.reworkIncidentId]);
+const changeKey = (c: DerivedChange) =>
+  JSON.stringify([c.deploymentId, c.repository, c.sha, c.authoredAt.getTime(), c.deployedAt.getTime(), c.leadTimeSeconds, c.pullRequestNumber]);
+
+/** The items of `next` not in `previous` and those of `previous` not in `next`, by key. */
+function difference<T>(next: T[], previous: T[], key: (item: T) => string): { added: T[]; gone: T[] } {
+  // A first derivation (or a service with nothing left) needs no keys at all.
+  if (!previous.length || !next.length) return { added: next, gone: previous };
+  const previousKeys = previous.map(key);
+  const previousSet = new Set(previousKeys);
+  const nextSet = new Set<string>();
+  const added: T[] = [];
+  for (const item of next) {
+    const k = key(item);
+    nextSet.add(k);
+    if (!previousSet.has(k)) added.push(item);
+  }
+  return { added, gone: previous.filter((_, i) => !nextSet.has(previousKeys[i]!)) };
+}
+
+function collectDifferences(serviceId: string, derived: ServiceDerivation, history: ServiceHistory, out: Differences): void {
+  const facts = difference(derived.facts, history.facts, factKey);
+  const changes = difference(derived.changes, history.changes, changeKey);
   const factAnchors = (f: DerivedFacts) => {
-    anchors.push({ serviceId, at: f.finishedAt });
-    if (f.recoveredAt) anchors.push({ serviceId, at: f.recoveredAt });
+    out.anchors.push({ serviceId, at: f.finishedAt });
+    if (f.recoveredAt) out.anchors.push({ serviceId, at: f.recoveredAt });
   };
-  for (const f of derived.facts) if (!oldFactKeys.has(factKey(f))) factAnchors(f);
-  for (const f of oldFactObjects) if (!newFactKeys.has(factKey(f))) factAnchors(f);
-  for (const c of derived.changes) if (!oldChangeKeys.has(changeKey(c))) anchors.push({ serviceId, at: c.deployedAt });
-  for (const c of oldChangeObjects) if (!newChangeKeys.has(changeKey(c))) anchors.push({ serviceId, at: c.deployedAt });
-  if (!anchors.length) return;
-
-  // Write only the difference: a new week touches a handful of a service's facts, not its history.
-  const goneFacts = oldFactObjects.filter((f) => !newFactKeys.has(factKey(f)));
-  const goneChanges = oldChangeObjects.filter((c) => !newChangeKeys.has(changeKey(c)));
-  const addedFacts = derived.facts.filter((f) => !oldFactKeys.has(factKey(f)));
-  const addedChanges = derived.changes.filter((c) => !oldChangeKeys.has(changeKey(c)));
-  for (let i = 0; i < goneChanges.length; i += 5000) {
-    const chunk = goneChanges.slice(i, i + 5000);
-    await sql`delete from deployment_changes where service_id = ${serviceId}
-      and (repository, sha) in (select * from unnest(${chunk.map((c) => c.repository)}::text[], ${chunk.map((c) => c.sha)}::text[]))`.execute(trx);
-  }
-  for (let i = 0; i < goneFacts.length; i += 5000) {
-    await trx.deleteFrom('deployment_facts').where('deployment_id', 'in', goneFacts.slice(i, i + 5000).map((f) => f.deploymentId)).execute();
-  }
-  // One JSON parameter per statement (json_populate_recordset reads the table's own types):
-  // a VALUES list of rows × columns parameters costs more to build and parse than the insert.
-  for (let i = 0; i < addedFacts.length; i += 5000) {
-    const rows = addedFacts.slice(i, i + 5000).map((f) => ({
+  for (const f of facts.added) {
+    factAnchors(f);
+    out.addedFacts.push({
       deployment_id: f.deploymentId, service_id: serviceId, finished_at: f.finishedAt, previous_deployment_id: f.previousDeploymentId,
       shipped_basis: f.shippedBasis, change_count: f.changeCount, is_failed: f.isFailed, failure_reason: f.failureReason,
       failure_incident_ids: f.failureIncidentIds, rolled_back_by_deployment_id: f.rolledBackByDeploymentId, recovered_at: f.recoveredAt,
       is_rework: f.isRework, rework_reason: f.reworkReason, rework_incident_id: f.reworkIncidentId,
-    }));
-    await insertJsonRows(trx, 'deployment_facts', rows);
+    });
   }
-  for (let i = 0; i < addedChanges.length; i += 5000) {
-    const rows = addedChanges.slice(i, i + 5000).map((c) => ({
+  for (const f of facts.gone) {
+    factAnchors(f);
+    out.goneFacts.push(f.deploymentId);
+  }
+  for (const c of changes.added) {
+    out.anchors.push({ serviceId, at: c.deployedAt });
+    out.addedChanges.push({
       deployment_id: c.deploymentId, service_id: serviceId, repository: c.repository, sha: c.sha, authored_at: c.authoredAt,
       deployed_at: c.deployedAt, lead_time_seconds: c.leadTimeSeconds, pull_request_number: c.pullRequestNumber,
-    }));
-    await insertJsonRows(trx, 'deployment_changes', rows);
+    });
   }
-  await markAnchorsDirty(trx, anchors, timeZone);
+  for (const c of changes.gone) {
+    out.anchors.push({ serviceId, at: c.deployedAt });
+    out.goneChanges.push({ serviceId, repository: c.repository, sha: c.sha });
+  }
 }
 
-async function insertJsonRows(trx: Trx, table: 'deployment_facts' | 'deployment_changes', rows: Record<string, unknown>[]): Promise<void> {
+// Write only the difference: a new week touches a handful of a service's facts, not its history.
+async function writeDifferences(trx: Trx, chunk: Set<string>, d: Differences, timeZone: string): Promise<void> {
+  for (let i = 0; i < d.goneChanges.length; i += ROWS_PER_STATEMENT) {
+    const rows = d.goneChanges.slice(i, i + ROWS_PER_STATEMENT);
+    await sql`delete from deployment_changes where (service_id, repository, sha) in (
+      select * from unnest(${rows.map((c) => c.serviceId)}::text[], ${rows.map((c) => c.repository)}::text[], ${rows.map((c) => c.sha)}::text[]))`.execute(trx);
+  }
+  // Facts are keyed by deployment alone. A deployment that moved here from a service derived in
+  // a later chunk still has its row there: it goes now, and its cells are marked dirty as that
+  // service's gone fact would have marked them (the chunk's own rows are already in `anchors`).
+  const replaced = [...new Set([...d.goneFacts, ...d.addedFacts.map((f) => f.deployment_id)])];
+  for (let i = 0; i < replaced.length; i += ROWS_PER_STATEMENT) {
+    const { rows } = await sql<{ service_id: string; finished_at: Date; recovered_at: Date | null }>`
+      with deleted as (delete from deployment_facts where deployment_id = any(${replaced.slice(i, i + ROWS_PER_STATEMENT)}::int[])
+        returning service_id, finished_at, recovered_at)
+      select * from deleted where service_id <> all(${[...chunk]}::text[])`.execute(trx);
+    for (const row of rows) {
+      d.anchors.push({ serviceId: row.service_id, at: row.finished_at });
+      if (row.recovered_at) d.anchors.push({ serviceId: row.service_id, at: row.recovered_at });
+    }
+  }
+  for (let i = 0; i < d.addedFacts.length; i += ROWS_PER_STATEMENT) {
+    await insertJsonRows(trx, 'deployment_facts', d.addedFacts.slice(i, i + ROWS_PER_STATEMENT));
+  }
+  for (let i = 0; i < d.addedChanges.length; i += ROWS_PER_STATEMENT) {
+    await insertJsonRows(trx, 'deployment_changes', d.addedChanges.slice(i, i + ROWS_PER_STATEMENT));
+  }
+  if (d.anchors.length) await markAnchorsDirty(trx, d.anchors, timeZone);
+}
+
+// One JSON parameter per statement (json_populate_recordset reads the table's own types):
+// a VALUES list of rows × columns parameters costs more to build and parse than the insert.
+async function insertJsonRows(trx: Trx, table: 'deployment_facts' | 'deployment_changes', rows: FactRow[] | ChangeRow[]): Promise<void> {
   const columns = sql.join(Object.keys(rows[0]!).map((column) => sql.ref(column)));
   await sql`insert into ${sql.table(table)} (${columns})
     select ${columns} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}::json)`.execute(trx);
