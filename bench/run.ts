@@ -203,15 +203,19 @@ async function main(): Promise<number> {
     const peakRss = Math.max(...serviceProcessesMb);
     const benchRss = peakRssMb();
     const isL = profileName === 'org-L';
+    // The timing targets are for a Postgres server; PGlite (WASM Postgres in one process) is
+    // held to twice each. Ratios compare with baselines on the same database: no slack.
+    const slack = database.kind === 'pglite' ? 2 : 1;
+    const onPglite = (limit: string) => (slack === 1 ? '' : ` (PGlite: ${limit})`);
     const targets: Target[] = [
       { name: 'ingest efficiency, new rows', target: '>= 0.4 x COPY', value: ratios.ingest_efficiency_new, pass: ratios.ingest_efficiency_new >= 0.4 },
       { name: 'ingest efficiency, unchanged re-sync', target: '>= 0.8 x COPY', value: ratios.ingest_efficiency_unchanged, pass: ratios.ingest_efficiency_unchanged >= 0.8 },
-      { name: 'full recompute', target: '<= 10 s at org-L', value: full.ms, pass: meets(full.ms, (v) => v <= 10_000, isL) },
-      { name: 'incremental week', target: '<= 1 s at org-L', value: incremental.ms, pass: meets(incremental.ms, (v) => v <= 1_000, isL) },
-      { name: 'scorecard API p95', target: '<= 25 ms', value: served.api.scorecard.p95_ms, pass: meets(served.api.scorecard.p95_ms, (v) => v <= 25) },
-      { name: 'scorecard API throughput', target: '>= 1,000 req/s at 20 connections', value: served.api.scorecard.rps, pass: meets(served.api.scorecard.rps, (v) => v >= 1_000) },
-      { name: '52-week team trend p95', target: '<= 50 ms', value: served.api.trend.p95_ms, pass: meets(served.api.trend.p95_ms, (v) => v <= 50) },
-      { name: '500-row explain list p95', target: '<= 50 ms', value: served.api.explain.p95_ms, pass: meets(served.api.explain.p95_ms, (v) => v <= 50) },
+      { name: 'full recompute', target: `<= 10 s at org-L${onPglite('20 s')}`, value: full.ms, pass: meets(full.ms, (v) => v <= 10_000 * slack, isL) },
+      { name: 'incremental week', target: `<= 1 s at org-L${onPglite('2 s')}`, value: incremental.ms, pass: meets(incremental.ms, (v) => v <= 1_000 * slack, isL) },
+      { name: 'scorecard API p95', target: `<= 25 ms${onPglite('50 ms')}`, value: served.api.scorecard.p95_ms, pass: meets(served.api.scorecard.p95_ms, (v) => v <= 25 * slack) },
+      { name: 'scorecard API throughput', target: `>= 1,000 req/s at 20 connections${onPglite('500')}`, value: served.api.scorecard.rps, pass: meets(served.api.scorecard.rps, (v) => v >= 1_000 / slack) },
+      { name: '52-week team trend p95', target: `<= 50 ms${onPglite('100 ms')}`, value: served.api.trend.p95_ms, pass: meets(served.api.trend.p95_ms, (v) => v <= 50 * slack) },
+      { name: '500-row explain list p95', target: `<= 50 ms${onPglite('100 ms')}`, value: served.api.explain.p95_ms, pass: meets(served.api.explain.p95_ms, (v) => v <= 50 * slack) },
       { name: 'dashboard vs Four Keys-style baseline', target: '>= 100x faster', value: ratios.dashboard_speedup, pass: ratios.dashboard_speedup >= 100 },
       { name: 'first screen', target: '<= 150 KB compressed', value: firstScreenKb, pass: meets(firstScreenKb, (v) => v <= 150) },
       { name: 'peak RSS of the service', target: '<= 512 MB at org-L on server Postgres', value: peakRss, pass: meets(peakRss, (v) => v <= 512, isL && database.kind === 'postgres') },

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // bellwether serve | migrate | compute [--all] | import FILE | report --month M | demo — one entry for every command.
+import './lib/heap-growth.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
