@@ -207,32 +207,38 @@ async function loadHistories(trx: Trx, serviceIds: string[]): Promise<Map<string
   return histories;
 }
 
-// Value keys of a fact and a change: equal keys, equal rows. Times by their epoch milliseconds.
-const factKey = (f: DerivedFacts) =>
-  JSON.stringify([f.deploymentId, f.finishedAt.getTime(), f.previousDeploymentId, f.shippedBasis, f.changeCount, f.isFailed, f.failureReason, f.failureIncidentIds,
-    f.rolledBackByDeploymentId, f.recoveredAt?.getTime() ?? null, f.isRework, f.reworkReason, f.reworkIncidentId]);
-const changeKey = (c: DerivedChange) =>
-  JSON.stringify([c.deploymentId, c.repository, c.sha, c.authoredAt.getTime(), c.deployedAt.getTime(), c.leadTimeSeconds, c.pullRequestNumber]);
+// A fact is one per deployment, a change one per commit of a service (their primary keys);
+// two with the same identity are the same row when every stored value is equal. Compared
+// field by field: a JSON key per row cost a batch touching 500 services 3 of its 15 s.
+const sameTime = (a: Date | null, b: Date | null) => (a === null || b === null ? a === b : a.getTime() === b.getTime());
+const sameFact = (a: DerivedFacts, b: DerivedFacts) =>
+  a.finishedAt.getTime() === b.finishedAt.getTime() && a.previousDeploymentId === b.previousDeploymentId && a.shippedBasis === b.shippedBasis &&
+  a.changeCount === b.changeCount && a.isFailed === b.isFailed && a.failureReason === b.failureReason &&
+  a.failureIncidentIds.length === b.failureIncidentIds.length && a.failureIncidentIds.every((id, i) => id === b.failureIncidentIds[i]) &&
+  a.rolledBackByDeploymentId === b.rolledBackByDeploymentId && sameTime(a.recoveredAt, b.recoveredAt) && a.isRework === b.isRework &&
+  a.reworkReason === b.reworkReason && a.reworkIncidentId === b.reworkIncidentId;
+const sameChange = (a: DerivedChange, b: DerivedChange) =>
+  a.deploymentId === b.deploymentId && a.authoredAt.getTime() === b.authoredAt.getTime() && a.deployedAt.getTime() === b.deployedAt.getTime() &&
+  a.leadTimeSeconds === b.leadTimeSeconds && a.pullRequestNumber === b.pullRequestNumber;
 
-/** The items of `next` not in `previous` and those of `previous` not in `next`, by key. */
-function difference<T>(next: T[], previous: T[], key: (item: T) => string): { added: T[]; gone: T[] } {
-  // A first derivation (or a service with nothing left) needs no keys at all.
+/** The items of `next` not stored the same in `previous`, and those of `previous` not in `next` the same (identities unique on each side). */
+function difference<T>(next: T[], previous: T[], identity: (item: T) => string | number, same: (a: T, b: T) => boolean): { added: T[]; gone: T[] } {
+  // A first derivation (or a service with nothing left) needs no comparison at all.
   if (!previous.length || !next.length) return { added: next, gone: previous };
-  const previousKeys = previous.map(key);
-  const previousSet = new Set(previousKeys);
-  const nextSet = new Set<string>();
-  const added: T[] = [];
-  for (const item of next) {
-    const k = key(item);
-    nextSet.add(k);
-    if (!previousSet.has(k)) added.push(item);
-  }
-  return { added, gone: previous.filter((_, i) => !nextSet.has(previousKeys[i]!)) };
+  const stored = new Map(previous.map((item) => [identity(item), item]));
+  const kept = new Set<T>();
+  const added = next.filter((item) => {
+    const match = stored.get(identity(item));
+    if (match === undefined || !same(item, match)) return true;
+    kept.add(match);
+    return false;
+  });
+  return { added, gone: previous.filter((item) => !kept.has(item)) };
 }
 
 function collectDifferences(serviceId: string, derived: ServiceDerivation, history: ServiceHistory, out: Differences): void {
-  const facts = difference(derived.facts, history.facts, factKey);
-  const changes = difference(derived.changes, history.changes, changeKey);
+  const facts = difference(derived.facts, history.facts, (f) => f.deploymentId, sameFact);
+  const changes = difference(derived.changes, history.changes, (c) => `${c.repository}\u0000${c.sha}`, sameChange);
   const factAnchors = (f: DerivedFacts) => {
     out.anchors.push({ serviceId, at: f.finishedAt });
     if (f.recoveredAt) out.anchors.push({ serviceId, at: f.recoveredAt });
