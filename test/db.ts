@@ -40,8 +40,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await handle.close();
       const dropper = new pg.Client({ connectionString: templateUrl.replace(`/${templateName}`, '/postgres') });
       await dropper.connect();
-      await dropper.query(`drop database if exists ${name} with (force)`);
-      await dropper.end();
+      try {
+        // The pool's clients have sent their goodbye but their sessions may still be closing: a
+        // forced drop then kills them, and the FATAL reaches a client the pool no longer listens
+        // to (an unhandled error that fails the run). Wait for the sessions to go first.
+        for (let waited = 0; waited < 5000; waited += 20) {
+          const { rows } = await dropper.query<{ sessions: number }>('select count(*)::int as sessions from pg_stat_activity where datname = $1', [name]);
+          if (!rows[0]?.sessions) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await dropper.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await dropper.end();
+      }
     },
   };
 }
