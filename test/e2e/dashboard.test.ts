@@ -145,6 +145,8 @@ describeE2e('the dashboard on the demo organisation', () => {
     const rows = await chart.locator('details tbody tr').count();
     expect(rows).toBe(26);
     await chart.locator('canvas').click({ position: { x: 200, y: 60 } });
+    // Chart.js handles canvas events on its next animation frame: until it navigates, the team page still reads as ready.
+    await page.waitForURL((target) => target.pathname !== '/teams/payments');
     await ready(page);
     const url = new URL(page.url());
     expect(url.pathname).toBe('/explain/lead_time_for_changes');
