@@ -39,7 +39,8 @@ export const PeriodSchema = Type.Object({
   partial: Type.Boolean(),
 });
 
-const Nullable = <T extends ReturnType<typeof Type.Number>>(schema: T) => Type.Union([schema, Type.Null()]);
+/** The schema, or null. */
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const KpiEntrySchema = Type.Object({
   key: Type.String(),

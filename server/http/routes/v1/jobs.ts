@@ -9,9 +9,7 @@ import { computeJobsIdle, startComputeJob } from '../../../jobs/scheduler.js';
 import { isSettableClock } from '../../../lib/clock.js';
 import { InvalidInput, NotFound } from '../../../lib/errors.js';
 import type { AppDeps } from '../../context.js';
-import { ErrorResponse } from '../../schemas/common.js';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+import { ErrorResponse, Nullable } from '../../schemas/common.js';
 
 const JobRunSchema = Type.Object({
   id: Type.Integer(),

@@ -9,9 +9,8 @@ import { Type } from 'typebox';
 import { MAX_REASON_LENGTH, listSnapshots, readMonthlyReport, snapshotMonth } from '../../../reports/snapshots.js';
 import { MONTH_PATTERN } from '../../../reports/monthly-report.js';
 import type { AppDeps } from '../../context.js';
-import { ErrorResponse, PeriodSchema, ScopeSchema } from '../../schemas/common.js';
+import { ErrorResponse, Nullable, PeriodSchema, ScopeSchema } from '../../schemas/common.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const literals = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 const Status = literals(['green', 'amber', 'red', 'grey']);
