@@ -9,7 +9,7 @@ import type { Database } from '../db/schema.js';
 import { InvalidInput } from '../lib/errors.js';
 import { withSpan } from '../lib/tracing.js';
 import { markAnchorsDirty, type Anchor } from './dirty.js';
-import { rederiveServices, type RederiveOptions } from './rederive.js';
+import { isProductionOf, rederiveServices, type RederiveOptions } from './rederive.js';
 import { validateRecords, type Catalog, type Locator } from './validate.js';
 
 type Trx = Transaction<Database>;
@@ -196,10 +196,8 @@ function upsertPullRequests(trx: Trx, pullRequests: PullRequestRecord[], affecte
 const sourceKeyIn = (records: { source: string; external_id: string }[]) =>
   sql<boolean>`(source, external_id) in (select * from unnest(${records.map((r) => r.source)}::text[], ${records.map((r) => r.external_id)}::text[]))`;
 
-// Production = the service's environment rule and a successful final status (KPIS.md), the
-// rule rederive.ts applies; set as the row is written, so that rederive has nothing to rewrite.
-const isProduction = sql<boolean>`coalesce((select incoming.environment ~* s.production_environment and incoming.status = 'success'
-  from services s where s.id = incoming.service_id), false)`;
+// Set as the row is written, so that rederive has nothing to rewrite.
+const isProduction = sql<boolean>`coalesce((select ${isProductionOf('incoming')} from services s where s.id = incoming.service_id), false)`;
 
 async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], affected: Set<string>) {
   const parts = [];

@@ -39,18 +39,25 @@ export async function rederiveServices(trx: Trx, serviceIds: Iterable<string>, o
   };
   const requested = [...new Set(serviceIds)];
   if (!requested.length) return;
-  // Production = the service's environment rule and a successful final status (KPIS.md).
+  // Ingest sets the flag as it writes a deployment; this catches a changed rule (sync-org.ts).
   await sql`
-    update deployments d set is_production = (d.environment ~* s.production_environment and d.status = 'success')
+    update deployments d set is_production = ${isProductionOf('d')}
     from services s
     where s.id = d.service_id and d.service_id = any(${requested}::text[])
-      and d.is_production is distinct from (d.environment ~* s.production_environment and d.status = 'success')`.execute(trx);
+      and d.is_production is distinct from ${isProductionOf('d')}`.execute(trx);
   // A service missing from `services` has no rule: it is left alone.
   const known = new Set((await trx.selectFrom('services').select('id').where('id', '=', anyText(requested)).execute()).map((s) => s.id));
   const ids = requested.filter((id) => known.has(id));
   const size = Math.max(1, options.servicesPerChunk ?? SERVICES_PER_CHUNK);
   for (let i = 0; i < ids.length; i += size) await rederiveChunk(trx, ids.slice(i, i + size), rules, org.timeZone);
 }
+
+/**
+ * Production = the service's environment rule and a successful final status (KPIS.md), over a
+ * deployments row `deployment` and its services row `s`: the one statement of the rule.
+ */
+export const isProductionOf = (deployment: string): RawBuilder<boolean> =>
+  sql<boolean>`(${sql.ref(`${deployment}.environment`)} ~* s.production_environment and ${sql.ref(`${deployment}.status`)} = 'success')`;
 
 const anyText = (values: readonly string[]): RawBuilder<string> => sql<string>`any(${values}::text[])`;
 /**
