@@ -9,7 +9,7 @@ import type { AggregateRow, KpiDefinition } from './definition.js';
 import { PERIOD_TYPES, type PeriodType } from './keys.js';
 import { elapsedHours, localDate, periodContaining, periodOfLocalDate, shiftPeriod } from './periods.js';
 import type { CellFilter } from './queries/population.js';
-import { cellKey, groupByPopulation, loadRecords, loadScopes, rollupCells, type RolledCell } from './rollup.js';
+import { cellKey, groupByPopulation, loadRecords, loadScopes, loadServiceIds, rollupCells, type RolledCell } from './rollup.js';
 import { KPIS } from './registry.js';
 import { deleteSetting, readSetting, writeSetting } from '../org/settings.js';
 
@@ -163,11 +163,12 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number
  */
 async function rollupInto(trx: Trx, org: OrgConfig, now: Date, passes: Pass[]): Promise<number> {
   const scopes = await loadScopes(trx);
+  const services = await loadServiceIds(trx);
   const writes = new BoundedWrites(2);
   let cells = 0;
   for (const pass of passes) {
     for (const kpis of groupByPopulation(KPIS)) {
-      const records = await loadRecords(trx, kpis, org.timeZone, pass.load);
+      const records = await loadRecords(trx, kpis, org.timeZone, pass.load, services);
       for (const kpi of kpis) {
         for (const periodType of PERIOD_TYPES) {
           const wanted = pass.wanted?.get(periodType);

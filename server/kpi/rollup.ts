@@ -72,20 +72,28 @@ export function groupByPopulation(kpis: readonly KpiDefinition[]): KpiDefinition
   return [...groups.values()];
 }
 
+/** Every service id, in the order loadRecords reads them (a run reads them once for all its passes). */
+export async function loadServiceIds(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`select id from services order by id`.execute(db);
+  return rows.map((row) => row.id);
+}
+
 /**
  * Reads the population of `kpis` (one population, see groupByPopulation) once, each record
  * under its own service, with every column their reducers read; anchors in [from, to).
  */
-export async function loadRecords(db: Db, kpis: readonly KpiDefinition[], timeZone: string, window: { from?: Date; to?: Date } = {}): Promise<LoadedRecords> {
+export async function loadRecords(
+  db: Db, kpis: readonly KpiDefinition[], timeZone: string, window: { from?: Date; to?: Date } = {}, serviceIds?: readonly string[],
+): Promise<LoadedRecords> {
   const [first] = kpis;
   if (!first || kpis.some((kpi) => kpi.population !== first.population)) throw new Error('loadRecords reads the KPIs of one population');
   const columns = Object.assign({}, ...kpis.map((kpi) => kpi.rollup.columns)) as Rollup['columns'];
   const names = Object.keys(columns);
   const loaded: LoadedRecords = { count: 0, services: [], service: [], anchorUs: [], days: [], day: [], columns: Object.fromEntries(names.map((name) => [name, []])) };
   const dayIndex = new Map<string, number>();
-  const { rows: services } = await sql<{ id: string }>`select id from services order by id`.execute(db);
+  const services = serviceIds ?? (await loadServiceIds(db));
   for (let i = 0; i < services.length; i += SERVICES_PER_QUERY) {
-    const chunk = services.slice(i, i + SERVICES_PER_QUERY).map((s) => s.id);
+    const chunk = services.slice(i, i + SERVICES_PER_QUERY);
     const aggregated = names.map((name) => sql`, ${sql.lit(name)}, json_agg(${columns[name]!})`);
     // One row per service holding its records column-wise as JSON: the grouping needs no
     // sort, and JSON.parse reads numbers far faster than the driver builds a row per record.
