@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommitRecord, DeploymentRecord } from '../connectors/contract.js';
 import { parseOrgConfig } from '../server/config.js';
+import { derivePending } from '../server/derive/rederive.js';
 import { ingestRecords } from '../server/ingest/ingest.js';
 import { syncOrg } from '../server/org/sync-org.js';
 import { createBenchDatabase, type BenchDatabase } from './database.js';
@@ -77,6 +78,7 @@ describe('Four Keys baseline', () => {
     await syncOrg(database.db, org);
     for (const batch of generateBatches(profile, { now: NOW })) await ingestRecords(database.db, org, batch);
     for (const batch of generateExtraWeek(profile, { now: NOW })) await ingestRecords(database.db, org, batch);
+    await database.db.transaction().execute((trx) => derivePending(trx, org)); // as the next compute would
     ({ events } = await loadFourKeysEvents(database, profile, { now: NOW, extraWeek: true }));
   });
   afterAll(() => database?.close());

@@ -4,9 +4,11 @@ import type { Migration } from 'kysely';
 import * as coreTables from './2026_11_22_0001_core_tables.js';
 import * as reportSnapshots from './2026_11_22_0002_report_snapshots.js';
 import * as kpiValuesOneIndex from './2026_11_30_0003_kpi_values_one_index.js';
+import * as derivationQueue from './2026_11_30_0004_derivation_queue.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_core_tables': coreTables,
   '2026_11_22_0002_report_snapshots': reportSnapshots,
   '2026_11_30_0003_kpi_values_one_index': kpiValuesOneIndex,
+  '2026_11_30_0004_derivation_queue': derivationQueue,
 };

@@ -165,6 +165,19 @@ export interface DirtyPeriodsTable {
   period_type: 'week' | 'month' | 'quarter';
   period_start: DateText;
 }
+/** A service whose facts must be re-derived from `from_at` on ('-infinity': its whole history). */
+export interface DerivationQueueTable {
+  service_id: string;
+  from_at: Timestamp;
+}
+export interface CommitMissingParentsTable {
+  repository: string;
+  sha: string;
+  earliest_child_at: Timestamp;
+}
+export interface CommitTimeInversionsTable {
+  repository: string;
+}
 export interface JobRunsTable {
   id: Generated<number>;
   job: string;
@@ -201,6 +214,9 @@ export interface Database {
   deployment_changes: DeploymentChangesTable;
   kpi_values: KpiValuesTable;
   dirty_periods: DirtyPeriodsTable;
+  derivation_queue: DerivationQueueTable;
+  commit_missing_parents: CommitMissingParentsTable;
+  commit_time_inversions: CommitTimeInversionsTable;
   job_runs: JobRunsTable;
   report_snapshots: ReportSnapshotsTable;
 }

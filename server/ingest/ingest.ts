@@ -1,15 +1,21 @@
 // The one writer of raw records (DESIGN.md, Ingest). A call is one transaction: records
-// are upserted by their natural key, re-derived facts are refreshed for the services they
-// touch, and the touched (service, period) cells are marked dirty for the KPI engine.
-import { sql, type Insertable, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
+// are upserted by their natural key, each service whose derived facts a write can change is
+// queued for re-derivation from the earliest time the write reaches (the compute job derives,
+// server/derive/), and the cells incidents touch directly are marked dirty for the KPI engine.
+import { sql, type Insertable, type RawBuilder, type Transaction } from 'kysely';
 import type { CommitRecord, DeploymentRecord, IncidentRecord, NormalizedRecord, PullRequestRecord, RecordKind } from '../../connectors/contract.js';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { InvalidInput } from '../lib/errors.js';
 import { withSpan } from '../lib/tracing.js';
+import { queueDerivations, type DerivationMark } from '../derive/queue.js';
+import { isProductionOf } from '../derive/rederive.js';
 import { markAnchorsDirty, type Anchor } from './dirty.js';
-import { isProductionOf, rederiveServices, type RederiveOptions } from './rederive.js';
+import {
+  INCIDENT_FIELDS, incidentVersions, marksForCommits, marksForDeployments, marksForIncidents, marksForPullRequests,
+  type WrittenCommit, type WrittenDeployment, type WrittenIncident, type WrittenPullRequest,
+} from './derivation-marks.js';
 import { validateRecords, type Catalog, type Locator } from './validate.js';
 
 type Trx = Transaction<Database>;
@@ -48,12 +54,11 @@ export async function ingestRecords(db: Db, org: OrgConfig, records: NormalizedR
   return withSpan('bellwether.ingest', { records: records.length }, () => db.transaction().execute((trx) => ingestInTransaction(trx, org, records)));
 }
 
-/** `rederive` tunes the re-derivation (the tests derive each service alone to compare). */
-export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: NormalizedRecord[], rederive: RederiveOptions = {}): Promise<IngestCounts> {
+export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: NormalizedRecord[]): Promise<IngestCounts> {
   const counts: IngestCounts = { received: records.length, inserted: 0, updated: 0, unchanged: 0 };
   const byKind = <K extends RecordKind>(kind: K) =>
     records.filter((r): r is Extract<NormalizedRecord, { kind: K }> => r.kind === kind).map((r) => r.record as RecordOf<K>);
-  const affected = new Set<string>();
+  const marks: DerivationMark[] = [];
   const anchors: Anchor[] = [];
   const add = (written: { inserted: number; updated: number }, total: number) => {
     counts.inserted += written.inserted;
@@ -61,18 +66,16 @@ export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: Nor
     counts.unchanged += total - written.inserted - written.updated;
   };
   const commits = dedupe(byKind('commit'), (c) => `${c.repository}\u0000${c.sha}`);
-  add(await upsertCommits(trx, commits, affected), byKind('commit').length);
+  add(await upsertCommits(trx, commits, marks), byKind('commit').length);
   const pullRequests = dedupe(byKind('pull_request'), (p) => `${p.repository}\u0000${p.number}`);
-  add(await upsertPullRequests(trx, pullRequests, affected), byKind('pull_request').length);
+  add(await upsertPullRequests(trx, pullRequests, marks), byKind('pull_request').length);
   const deployments = dedupe(byKind('deployment'), (d) => `${d.source}\u0000${d.external_id}`);
-  add(await upsertDeployments(trx, deployments, affected), byKind('deployment').length);
+  add(await upsertDeployments(trx, deployments, marks), byKind('deployment').length);
   const incidents = dedupe(byKind('incident'), (i) => `${i.source}\u0000${i.external_id}`);
-  add(await upsertIncidents(trx, incidents, affected, anchors), byKind('incident').length);
+  add(await upsertIncidents(trx, incidents, marks, anchors), byKind('incident').length);
 
   await markAnchorsDirty(trx, anchors, org.timeZone);
- 
-  await rederiveServices(trx, affected, org, rederive);
- 
+  await queueDerivations(trx, marks);
   return counts;
 }
 
@@ -88,12 +91,6 @@ const sum = (parts: { inserted: number; updated: number }[]) => parts.reduce((a,
 // xmax = 0 on a RETURNING row means the row was inserted, not updated.
 const insertedFlag = sql<boolean>`(xmax::text = '0')`.as('inserted');
 
-async function servicesOfRepositories(trx: Trx, repositories: string[]): Promise<string[]> {
-  if (!repositories.length) return [];
-  const rows = await trx.selectFrom('service_repositories').select('service_id').distinct().where('repository', 'in', repositories).execute();
-  return rows.map((r) => r.service_id);
-}
-
 /** SQL types of the natural-key columns that are not text. */
 const KEY_TYPES: Record<string, string> = { number: 'integer' };
 
@@ -101,11 +98,14 @@ export type RawTable = 'commits' | 'pull_requests' | 'deployments' | 'incidents'
 
 /**
  * Inserts rows or updates them in place on their natural key, skipping rows whose payload
- * is unchanged (so a re-send writes nothing). Returns the written rows' `returning` columns.
- * A `computed` column is written as its SQL expression over the `incoming` row, not as sent.
+ * is unchanged (so a re-send writes nothing). Returns the written rows' `returning` columns,
+ * and for each `previous` column its value before this write as `previous_<column>` (null
+ * for an inserted row). A `computed` column is written as its SQL expression over the
+ * `incoming` row, not as sent.
  */
 export async function upsertRows<R>(
-  trx: Trx, table: RawTable, rows: Record<string, unknown>[], keys: string[], returning: string[], computed: Record<string, RawBuilder<unknown>> = {},
+  trx: Trx, table: RawTable, rows: Record<string, unknown>[], keys: string[], returning: string[],
+  computed: Record<string, RawBuilder<unknown>> = {}, previous: string[] = [],
 ): Promise<(R & { inserted: boolean })[]> {
   if (!rows.length) return [];
   const columns = Object.keys(rows[0]!);
@@ -113,23 +113,36 @@ export async function upsertRows<R>(
   const updated = columns.filter((column) => !keys.includes(column) && (column !== 'is_production' || column in computed));
   const ids = (names: string[]) => sql.join(names.map((name) => sql.ref(name)));
   const values = sql.join(columns.map((column) => computed[column] ?? sql`incoming.${sql.ref(column)}`));
-  // The rows travel as one JSON parameter read by jsonb_populate_recordset (the table's own
+  // The rows travel as one JSON parameter read by jsonb_populate_record (the table's own
   // column types), not as a VALUES list of rows × columns parameters: at 1,000 rows that
   // list took longer to build, send and parse than the upsert itself. As jsonb, each payload
   // is parsed once and compared and stored as is (json parsed it twice: a re-sync took about 20 % longer).
   // Rows stored with the same payload are left out up front, before a row is built from the
   // JSON: ON CONFLICT would lock each one (a write per row) even though its WHERE then skips
   // the update, and building rows that are then dropped cost a re-sync a quarter of its time.
-  const keyOf = (key: string) => sql`(e.value->>${key})::${sql.raw(KEY_TYPES[key] ?? 'text')}`;
-  const { rows: written } = await sql<R & { inserted: boolean }>`
+  const keyOf = (value: string, key: string) => sql`(${sql.ref(value)}->>${key})::${sql.raw(KEY_TYPES[key] ?? 'text')}`;
+  const matches = (value: string) => sql.join(keys.map((key) => sql`stored.${sql.ref(key)} = ${keyOf(value, key)}`), sql` and `);
+  const sent = sql`select e.value from jsonb_array_elements(${rowsAsJson(rows)}::jsonb) e
+    where not exists (select 1 from ${sql.table(table)} stored where ${matches('e.value')} and stored.payload = e.value->'payload')`;
+  const upsert = (source: RawBuilder<unknown>, extra: string[]) => sql`
     insert into ${sql.table(table)} (${ids(columns)})
-    select ${values} from jsonb_array_elements(${rowsAsJson(rows)}::jsonb) e
-    cross join lateral jsonb_populate_record(null::${sql.table(table)}, e.value) incoming
-    where not exists (select 1 from ${sql.table(table)} stored where ${sql.join(keys.map((key) => sql`stored.${sql.ref(key)} = ${keyOf(key)}`), sql` and `)}
-      and stored.payload = e.value->'payload')
+    select ${values} from ${source} cross join lateral jsonb_populate_record(null::${sql.table(table)}, sent.value) incoming
     on conflict (${ids(keys)}) do update set ${sql.join(updated.map((column) => sql`${sql.ref(column)} = excluded.${sql.ref(column)}`))}, updated_at = now()
     where ${sql.ref(`${table}.payload`)} is distinct from excluded.payload
-    returning ${ids(returning)}, ${insertedFlag}`.execute(trx);
+    returning ${ids([...new Set([...returning, ...extra])])}, ${insertedFlag}`;
+  if (!previous.length) {
+    const { rows: written } = await sql<R & { inserted: boolean }>`${upsert(sql`(${sent}) sent`, [])}`.execute(trx);
+    return written;
+  }
+  // The stored versions are read in the same statement: every part of a WITH sees the
+  // table as it was before the insert, and no second round trip is paid.
+  const { rows: written } = await sql<R & { inserted: boolean }>`
+    with sent as (${sent}),
+    before as (select ${sql.join(keys.map((key) => sql`stored.${sql.ref(key)}`))}, ${sql.join(previous.map((column) => sql`stored.${sql.ref(column)} as ${sql.ref(`previous_${column}`)}`))}
+      from ${sql.table(table)} stored join sent on ${matches('sent.value')}),
+    written as (${upsert(sql`sent`, keys)})
+    select ${sql.join([...returning, 'inserted'].map((column) => sql`written.${sql.ref(column)}`))}, ${sql.join(previous.map((column) => sql`before.${sql.ref(`previous_${column}`)}`))}
+    from written left join before on ${sql.join(keys.map((key) => sql`before.${sql.ref(key)} = written.${sql.ref(key)}`), sql` and `)}`.execute(trx);
   return written;
 }
 
@@ -141,18 +154,6 @@ function rowsAsJson(rows: Record<string, unknown>[]): string {
     const json = JSON.stringify(row);
     return `${json.slice(0, -1)}${json.length > 2 ? ',' : ''}"payload":${payload}}`;
   }).join(',')}]`;
-}
-
-async function upsertByRepository(trx: Trx, table: 'commits' | 'pull_requests', rows: Record<string, unknown>[], keys: string[], affected: Set<string>) {
-  const parts = [];
-  const touched = new Set<string>();
-  for (const chunk of chunks(rows)) {
-    const written = await upsertRows<{ repository: string }>(trx, table, chunk, keys, ['repository']);
-    written.forEach((r) => touched.add(r.repository));
-    parts.push(tally(written));
-  }
-  for (const id of await servicesOfRepositories(trx, [...touched])) affected.add(id);
-  return sum(parts);
 }
 
 // ---------------------------------------------------------------- record → row
@@ -184,57 +185,59 @@ export const incidentRow = (i: IncidentRecord): Insertable<Database['incidents']
   root_cause_key: i.root_cause_key ?? null, url: i.url ?? null, payload: JSON.stringify(i),
 });
 
-function upsertCommits(trx: Trx, commits: CommitRecord[], affected: Set<string>) {
-  return upsertByRepository(trx, 'commits', commits.map(commitRow), ['repository', 'sha'], affected);
+async function upsertCommits(trx: Trx, commits: CommitRecord[], marks: DerivationMark[]) {
+  const parts = [];
+  for (const chunk of chunks(commits.map(commitRow))) {
+    const written = await upsertRows<WrittenCommit>(trx, 'commits', chunk, ['repository', 'sha'], ['repository', 'sha', 'parents', 'committed_at'], {}, ['committed_at', 'parents']);
+    marks.push(...(await marksForCommits(trx, written)));
+    parts.push(tally(written));
+  }
+  return sum(parts);
 }
 
-function upsertPullRequests(trx: Trx, pullRequests: PullRequestRecord[], affected: Set<string>) {
-  return upsertByRepository(trx, 'pull_requests', pullRequests.map(pullRequestRow), ['repository', 'number'], affected);
+async function upsertPullRequests(trx: Trx, pullRequests: PullRequestRecord[], marks: DerivationMark[]) {
+  const parts = [];
+  for (const chunk of chunks(pullRequests.map(pullRequestRow))) {
+    const written = await upsertRows<WrittenPullRequest>(
+      trx, 'pull_requests', chunk, ['repository', 'number'], ['repository', 'merged_at', 'merge_commit_sha', 'commit_shas'], {},
+      ['merged_at', 'merge_commit_sha', 'commit_shas'],
+    );
+    marks.push(...(await marksForPullRequests(trx, written)));
+    parts.push(tally(written));
+  }
+  return sum(parts);
 }
 
-/** `(source, external_id)` is one of the records' keys: their rows as stored before this write. */
-const sourceKeyIn = (records: { source: string; external_id: string }[]) =>
-  sql<boolean>`(source, external_id) in (select * from unnest(${records.map((r) => r.source)}::text[], ${records.map((r) => r.external_id)}::text[]))`;
-
-// Set as the row is written, so that rederive has nothing to rewrite.
+// Set as the row is written: derivation reads production deployments only.
 const isProduction = sql<boolean>`coalesce((select ${isProductionOf('incoming')} from services s where s.id = incoming.service_id), false)`;
 
-async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], affected: Set<string>) {
+async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], marks: DerivationMark[]) {
   const parts = [];
   for (const chunk of chunks(deployments)) {
-    // A deployment that moved to another service leaves a hole in the old one's history.
-    const previous = await trx.selectFrom('deployments').select('service_id').where(sourceKeyIn(chunk)).execute();
-    const rows = await upsertRows<{ service_id: string }>(trx, 'deployments', chunk.map(deploymentRow), ['source', 'external_id'], ['service_id'], { is_production: isProduction });
-    if (rows.length) previous.forEach((r) => affected.add(r.service_id));
-    rows.forEach((r) => affected.add(r.service_id));
+    const rows = await upsertRows<WrittenDeployment>(
+      trx, 'deployments', chunk.map(deploymentRow), ['source', 'external_id'], ['service_id', 'finished_at'], { is_production: isProduction },
+      ['service_id', 'finished_at'],
+    );
+    marks.push(...marksForDeployments(rows));
     parts.push(tally(rows));
   }
   return sum(parts);
 }
 
-const INCIDENT_ANCHORS = ['service_id', 'created_at', 'resolved_at', 'deployment_external_id', 'resolved_by_deployment_external_id'] as const;
-type IncidentAnchors = Pick<Selectable<Database['incidents']>, (typeof INCIDENT_ANCHORS)[number]>;
-
-async function upsertIncidents(trx: Trx, incidents: IncidentRecord[], affected: Set<string>, anchors: Anchor[]) {
+async function upsertIncidents(trx: Trx, incidents: IncidentRecord[], marks: DerivationMark[], anchors: Anchor[]) {
   const parts = [];
-  const linkedDeployments = new Set<string>();
   for (const chunk of chunks(incidents)) {
-    const previous = await trx.selectFrom('incidents').select(INCIDENT_ANCHORS).where(sourceKeyIn(chunk)).execute();
-    const rows = await upsertRows<IncidentAnchors>(trx, 'incidents', chunk.map(incidentRow), ['source', 'external_id'], [...INCIDENT_ANCHORS]);
+    const rows = await upsertRows<WrittenIncident>(trx, 'incidents', chunk.map(incidentRow), ['source', 'external_id'], [...INCIDENT_FIELDS], {}, [...INCIDENT_FIELDS]);
     parts.push(tally(rows));
     if (!rows.length) continue;
     // Time to restore reads incidents directly: their old and new anchors are dirty.
-    for (const row of [...previous, ...rows]) {
-      affected.add(row.service_id);
-      anchors.push({ serviceId: row.service_id, at: row.created_at });
-      if (row.resolved_at) anchors.push({ serviceId: row.service_id, at: row.resolved_at });
-      if (row.deployment_external_id) linkedDeployments.add(row.deployment_external_id);
-      if (row.resolved_by_deployment_external_id) linkedDeployments.add(row.resolved_by_deployment_external_id);
+    for (const row of rows) {
+      for (const version of incidentVersions(row)) {
+        anchors.push({ serviceId: version.service_id, at: version.created_at });
+        if (version.resolved_at) anchors.push({ serviceId: version.service_id, at: version.resolved_at });
+      }
     }
-  }
-  if (linkedDeployments.size) {
-    const owners = await trx.selectFrom('deployments').select('service_id').distinct().where('external_id', 'in', [...linkedDeployments]).execute();
-    owners.forEach((o) => affected.add(o.service_id));
+    marks.push(...(await marksForIncidents(trx, rows)));
   }
   return sum(parts);
 }

@@ -1,5 +1,5 @@
-// The KPI engine: turns dirty (service, period) marks into recomputed kpi_values cells,
-// or recomputes everything. One transaction per run under an advisory lock, so replicas
+// The KPI engine: re-derives the facts of the services ingest queued, then turns dirty
+// (service, period) marks into recomputed kpi_values cells, or recomputes everything. One transaction per run under an advisory lock, so replicas
 // never compute the same cells at once and readers never see half a run.
 import { sql, type Transaction } from 'kysely';
 import type { OrgConfig } from '../config.js';
@@ -12,6 +12,7 @@ import type { CellFilter } from './queries/population.js';
 import { cellKey, groupByPopulation, loadRecords, loadScopes, loadServiceIds, rollupCells, type RolledCell } from './rollup.js';
 import { KPIS } from './registry.js';
 import { deleteSetting, readSetting, writeSetting } from '../org/settings.js';
+import { derivePending } from '../derive/rederive.js';
 
 type Trx = Transaction<Database>;
 
@@ -20,6 +21,8 @@ export interface ComputeResult {
   ran: boolean;
   cells: number;
   mode: 'all' | 'dirty';
+  /** Services whose facts were re-derived first (those ingest queued). */
+  derived: number;
 }
 
 const LOCK = sql`hashtext('bellwether:compute')`;
@@ -31,18 +34,20 @@ export async function computeKpis(db: Db, org: OrgConfig, options: { all?: boole
       await sql`select pg_advisory_xact_lock(${LOCK})`.execute(trx);
     } else {
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${LOCK}) as locked`.execute(trx);
-      if (!rows[0]?.locked) return { ran: false, cells: 0, mode };
+      if (!rows[0]?.locked) return { ran: false, cells: 0, mode, derived: 0 };
     }
     // Exact percentiles sort each cell's population; the default 4 MB spills those sorts to
     // disk already at a tenth of a large organisation. Local to this transaction.
     await sql`set local work_mem = '64MB'`.execute(trx);
+    // Facts first: re-deriving marks the cells whose facts changed dirty.
+    const derived = await derivePending(trx, org);
     // The organisation file changed ownership or the time zone (sync-org.ts): do everything.
     const pending = (await readSetting(trx, 'full_recompute_pending')) === true;
     const all = mode === 'all' || pending;
     const cells = all ? await computeAll(trx, org, options.now) : await computeDirty(trx, org, options.now);
     if (pending) await deleteSetting(trx, 'full_recompute_pending');
     await writeSetting(trx, 'computed_through', options.now.toISOString());
-    return { ran: true, cells, mode: all ? 'all' : 'dirty' };
+    return { ran: true, cells, mode: all ? 'all' : 'dirty', derived };
   });
 }
 

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
-import { rederiveServices } from '../ingest/rederive.js';
+import { queueDerivations } from '../derive/queue.js';
+import { refreshProductionFlags } from '../derive/rederive.js';
 import { readSettings, writeSetting } from './settings.js';
 
 const MIN = '-infinity';
@@ -145,8 +146,10 @@ export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
     await writeSetting(trx, 'org_name', org.name);
 
     if (rederive) {
+      // The next compute re-derives every service's whole history under the new rules.
+      await refreshProductionFlags(trx);
       const all = (await trx.selectFrom('services').select('id').execute()).map((s) => s.id);
-      await rederiveServices(trx, all, org);
+      await queueDerivations(trx, all.map((serviceId) => ({ serviceId, from: null })));
     }
     // A new time zone moves every bucket, and a membership change can take records away
     // from a scope (whose old cells no dirty mark would reach): recompute everything next run.

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NormalizedRecord, RecordKind } from '../../connectors/contract.js';
 import type { Db } from '../../server/db/database.js';
 import { catalogOf, ingestInTransaction } from '../../server/ingest/ingest.js';
-import { rederiveServices, type RederiveOptions } from '../../server/ingest/rederive.js';
+import { derivePending, rederiveServices, type RederiveOptions } from '../../server/derive/rederive.js';
 import { validateRecords } from '../../server/ingest/validate.js';
 import { createHarness, type Harness } from '../harness.js';
 import { sha } from '../factories.js';
@@ -127,8 +127,12 @@ function normalized(h: Harness, items: Item[]): NormalizedRecord[] {
   return records;
 }
 
+/** Ingest, then the derivation the next compute would run first. */
 const ingest = (h: Harness, items: Item[], options?: RederiveOptions) =>
-  h.db.transaction().execute((trx) => ingestInTransaction(trx, h.config.org, normalized(h, items), options));
+  h.db.transaction().execute(async (trx) => {
+    await ingestInTransaction(trx, h.config.org, normalized(h, items));
+    await derivePending(trx, h.config.org, options);
+  });
 
 /** Everything derivation writes. Surrogate ids agree: both databases store the same records in the same order. */
 async function derived(db: Db) {

@@ -158,8 +158,8 @@ describe('computation', () => {
     const res = await h.app.inject({ method: 'POST', url: '/api/v1/deployments', payload: { source: 'ci', external_id: 'cart-late', service: 'cart', environment: 'prod', status: 'success', finished_at: '2026-11-17T10:00:00Z' } });
     expect(res.statusCode).toBe(200);
     expect(await get(url)).toEqual(before);
-    const dirty = await h.db.selectFrom('dirty_periods').selectAll().execute();
-    expect(dirty.length).toBe(3); // its week, month and quarter
+    // Ingest only queues the service's facts for re-derivation from the deployment's finish on.
+    expect(await h.db.selectFrom('derivation_queue').selectAll().execute()).toEqual([{ service_id: 'cart', from_at: new Date('2026-11-17T10:00:00Z') }]);
     const result = await h.compute();
     expect(result.cells).toBeGreaterThan(0);
     const after = await get(url);

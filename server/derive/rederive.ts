@@ -11,7 +11,8 @@ import {
   deriveServiceFacts, type DeploymentInput, type DerivationRules, type DerivedChange, type DerivedFacts, type IncidentInput,
   type PullRequestInput, type ServiceDerivation,
 } from './derive.js';
-import { markAnchorsDirty, type Anchor } from './dirty.js';
+import { markAnchorsDirty, type Anchor } from '../ingest/dirty.js';
+import { takeQueuedDerivations } from './queue.js';
 
 type Trx = Transaction<Database>;
 
@@ -39,17 +40,26 @@ export async function rederiveServices(trx: Trx, serviceIds: Iterable<string>, o
   };
   const requested = [...new Set(serviceIds)];
   if (!requested.length) return;
-  // Ingest sets the flag as it writes a deployment; this catches a changed rule (sync-org.ts).
-  await sql`
-    update deployments d set is_production = ${isProductionOf('d')}
-    from services s
-    where s.id = d.service_id and d.service_id = any(${requested}::text[])
-      and d.is_production is distinct from ${isProductionOf('d')}`.execute(trx);
   // A service missing from `services` has no rule: it is left alone.
   const known = new Set((await trx.selectFrom('services').select('id').where('id', '=', anyText(requested)).execute()).map((s) => s.id));
   const ids = requested.filter((id) => known.has(id));
   const size = Math.max(1, options.servicesPerChunk ?? SERVICES_PER_CHUNK);
   for (let i = 0; i < ids.length; i += size) await rederiveChunk(trx, ids.slice(i, i + size), rules, org.timeZone);
+}
+
+/** Re-derives every service the queue holds (queue.ts); the compute job runs this before it rolls up. */
+export async function derivePending(trx: Trx, org: OrgConfig, options: RederiveOptions = {}): Promise<number> {
+  const marks = await takeQueuedDerivations(trx);
+  await rederiveServices(trx, marks.map((m) => m.serviceId), org, options);
+  return marks.length;
+}
+
+/** Ingest sets the flag as it writes a deployment; this applies a changed rule (sync-org.ts). */
+export async function refreshProductionFlags(trx: Trx): Promise<void> {
+  await sql`
+    update deployments d set is_production = ${isProductionOf('d')}
+    from services s
+    where s.id = d.service_id and d.is_production is distinct from ${isProductionOf('d')}`.execute(trx);
 }
 
 /**
