@@ -7,8 +7,8 @@
 // - an incident links to the deployment before it starts (implicit), to any it names
 //   (explicit), to those that shipped its cause commit, and to those it was open across (rework);
 // - a new commit can only change a stored fact through a stored walk that stopped short of it
-//   (a late parent), a deployment of that very commit, or a pull request's list used for a
-//   deployment with no graph to walk; a changed commit is a different graph: whole history;
+//   (a late parent) or a fact made without a walk (its deployed commit or base unknown, or a
+//   pull request's list standing in); a changed commit is a different graph: whole history;
 // - a merged pull request credits its commits (pull_request_number of stored changes) and
 //   names a merge commit some deployments shipped.
 import { sql, type Transaction } from 'kysely';
@@ -95,42 +95,51 @@ export function marksForDeployments(rows: WrittenDeployment[]): DerivationMark[]
 
 export async function marksForCommits(trx: Trx, written: WrittenCommit[]): Promise<DerivationMark[]> {
   if (!written.length) return [];
-  const edges = written.flatMap((c) => c.parents.map((parent) => ({ repository: c.repository, parent, childAt: c.committed_at.toISOString() })));
-  // A stored commit whose time changed may now be older than a child we cannot look up: its
-  // repository is derived in full from now on (git cannot change a commit's time under one sha).
-  const retimed = written.filter((c) => !c.inserted && c.previous_committed_at?.getTime() !== c.committed_at.getTime()).map((c) => c.repository);
-  await sql`
+  // Parent edges: a parent written alongside is checked here; only the others are looked up.
+  const alongside = new Map(written.map((c) => [`${c.repository}\u0000${c.sha}`, c.committed_at.getTime()]));
+  const inverted = new Set<string>();
+  const edges: { repository: string; parent: string; childAt: string }[] = [];
+  for (const c of written) {
+    for (const parent of c.parents) {
+      const parentAt = alongside.get(`${c.repository}\u0000${parent}`);
+      if (parentAt === undefined) edges.push({ repository: c.repository, parent, childAt: c.committed_at.toISOString() });
+      else if (parentAt > c.committed_at.getTime()) inverted.add(c.repository);
+    }
+    // A stored commit whose time changed may now be older than a child we cannot look up: its
+    // repository is derived in full from now on (git cannot change a commit's time under one sha).
+    if (!c.inserted && c.previous_committed_at?.getTime() !== c.committed_at.getTime()) inverted.add(c.repository);
+  }
+  const arrived = written.filter((c) => c.inserted);
+  const changed = [...new Set(written.filter((c) => !c.inserted).map((c) => c.repository))];
+  const { rows } = await sql<MarkRow>`
     with edges as (select * from unnest(${edges.map((e) => e.repository)}::text[], ${edges.map((e) => e.parent)}::text[], ${edges.map((e) => e.childAt)}::timestamptz[])
         as e(repository, parent, child_at)),
       found as (select e.repository, e.parent, e.child_at, c.committed_at as parent_at from edges e
         left join commits c on c.repository = e.repository and c.sha = e.parent),
       missing as (insert into commit_missing_parents (repository, sha, earliest_child_at)
         select repository, parent, min(child_at) from found where parent_at is null group by repository, parent
-        on conflict (repository, sha) do update set earliest_child_at = least(commit_missing_parents.earliest_child_at, excluded.earliest_child_at))
-    insert into commit_time_inversions (repository)
-    select repository from found where parent_at > child_at union select unnest(${retimed}::text[])
-    on conflict do nothing`.execute(trx);
-
-  const arrived = written.filter((c) => c.inserted);
-  const changed = [...new Set(written.filter((c) => !c.inserted).map((c) => c.repository))];
-  const { rows } = await sql<MarkRow>`
-    with arrived as (select * from unnest(${arrived.map((c) => c.repository)}::text[], ${arrived.map((c) => c.sha)}::text[],
+        on conflict (repository, sha) do update set earliest_child_at = least(commit_missing_parents.earliest_child_at, excluded.earliest_child_at)),
+      arrived as (select * from unnest(${arrived.map((c) => c.repository)}::text[], ${arrived.map((c) => c.sha)}::text[],
         ${arrived.map((c) => c.committed_at.toISOString())}::timestamptz[]) as a(repository, sha, committed_at)),
       late as (delete from commit_missing_parents m using arrived a where m.repository = a.repository and m.sha = a.sha
         returning m.repository, m.earliest_child_at, a.committed_at),
       inverted as (insert into commit_time_inversions (repository)
-        select repository from late where committed_at > earliest_child_at on conflict do nothing)
-    select sr.service_id, null::timestamptz as from_at from late join service_repositories sr on sr.repository = late.repository
+        select repository from found where parent_at > child_at
+        union select repository from late where committed_at > earliest_child_at
+        union select unnest(${[...inverted]}::text[])
+        on conflict do nothing)
+    -- A late parent can extend walks already made; a changed commit is a different graph.
+    select sr.service_id, null::timestamptz as from_at from service_repositories sr
+    where sr.repository in (select repository from late) or sr.repository = any(${changed}::text[])
     union all
-    select sr.service_id, null from service_repositories sr where sr.repository = any(${changed}::text[])
-    union all
-    select d.service_id, d.finished_at from arrived a join deployments d on d.commit_sha = a.sha
-    union all
+    -- Facts made without a graph walk (the deployed commit or its base unknown, or a pull
+    -- request's list standing in for the walk) change when that commit or a listed one arrives.
     select f.service_id, f.finished_at from deployment_facts f
       join deployments d on d.id = f.deployment_id
-      join pull_requests p on p.merge_commit_sha = d.commit_sha
-    where f.shipped_basis <> 'graph' and p.merged_at is not null and p.repository = any(${[...new Set(arrived.map((c) => c.repository))]}::text[])
-      and p.commit_shas && ${arrived.map((c) => c.sha)}::text[]`.execute(trx);
+      left join deployments previous on previous.id = f.previous_deployment_id
+    where f.shipped_basis <> 'graph' and (d.commit_sha in (select sha from arrived) or previous.commit_sha in (select sha from arrived)
+      or exists (select 1 from pull_requests p where p.merge_commit_sha = d.commit_sha and p.merged_at is not null
+        and p.commit_shas && ${arrived.map((c) => c.sha)}::text[]))`.execute(trx);
   return toMarks(rows);
 }
 
@@ -148,9 +157,11 @@ export async function marksForPullRequests(trx: Trx, written: WrittenPullRequest
     }
   }
   if (!credited.length) return [];
-  // Changes are keyed by (service, repository, sha); a pull request credits a sha in any of its services' repositories.
+  // A merge commit is only looked up for facts made without a graph walk; changes are keyed by
+  // (service, repository, sha), and a pull request credits a sha in any of its services' repositories.
   const { rows } = await sql<MarkRow>`
-    select d.service_id, d.finished_at as from_at from deployments d where d.commit_sha = any(${mergeShas}::text[])
+    select f.service_id, f.finished_at as from_at from deployment_facts f join deployments d on d.id = f.deployment_id
+    where f.shipped_basis <> 'graph' and d.commit_sha = any(${mergeShas}::text[])
     union all
     select dc.service_id, min(dc.deployed_at) from unnest(${credited.map((c) => c.repository)}::text[], ${credited.map((c) => c.sha)}::text[]) as x(repository, sha)
       join service_repositories sr on sr.repository = x.repository

@@ -120,29 +120,28 @@ export async function upsertRows<R>(
   // Rows stored with the same payload are left out up front, before a row is built from the
   // JSON: ON CONFLICT would lock each one (a write per row) even though its WHERE then skips
   // the update, and building rows that are then dropped cost a re-sync a quarter of its time.
-  const keyOf = (value: string, key: string) => sql`(${sql.ref(value)}->>${key})::${sql.raw(KEY_TYPES[key] ?? 'text')}`;
-  const matches = (value: string) => sql.join(keys.map((key) => sql`stored.${sql.ref(key)} = ${keyOf(value, key)}`), sql` and `);
-  const sent = sql`select e.value from jsonb_array_elements(${rowsAsJson(rows)}::jsonb) e
-    where not exists (select 1 from ${sql.table(table)} stored where ${matches('e.value')} and stored.payload = e.value->'payload')`;
-  const upsert = (source: RawBuilder<unknown>, extra: string[]) => sql`
-    insert into ${sql.table(table)} (${ids(columns)})
-    select ${values} from ${source} cross join lateral jsonb_populate_record(null::${sql.table(table)}, sent.value) incoming
-    on conflict (${ids(keys)}) do update set ${sql.join(updated.map((column) => sql`${sql.ref(column)} = excluded.${sql.ref(column)}`))}, updated_at = now()
-    where ${sql.ref(`${table}.payload`)} is distinct from excluded.payload
-    returning ${ids([...new Set([...returning, ...extra])])}, ${insertedFlag}`;
-  if (!previous.length) {
-    const { rows: written } = await sql<R & { inserted: boolean }>`${upsert(sql`(${sent}) sent`, [])}`.execute(trx);
-    return written;
-  }
-  // The stored versions are read in the same statement: every part of a WITH sees the
-  // table as it was before the insert, and no second round trip is paid.
+  // One probe of the stored row per sent row answers both questions: is the payload the same
+  // (the row is left out), and what were the `previous` columns (read before the insert: every
+  // part of a WITH sees the table as it was when the statement began).
+  const keyOf = (key: string) => sql`(sent.value->>${key})::${sql.raw(KEY_TYPES[key] ?? 'text')}`;
   const { rows: written } = await sql<R & { inserted: boolean }>`
-    with sent as (${sent}),
-    before as (select ${sql.join(keys.map((key) => sql`stored.${sql.ref(key)}`))}, ${sql.join(previous.map((column) => sql`stored.${sql.ref(column)} as ${sql.ref(`previous_${column}`)}`))}
-      from ${sql.table(table)} stored join sent on ${matches('sent.value')}),
-    written as (${upsert(sql`sent`, keys)})
-    select ${sql.join([...returning, 'inserted'].map((column) => sql`written.${sql.ref(column)}`))}, ${sql.join(previous.map((column) => sql`before.${sql.ref(`previous_${column}`)}`))}
-    from written left join before on ${sql.join(keys.map((key) => sql`before.${sql.ref(key)} = written.${sql.ref(key)}`), sql` and `)}`.execute(trx);
+    with sent as (
+      select e.value, stored.payload = e.value->'payload' as same${sql.join(previous.map((column) => sql`, stored.${sql.ref(column)} as ${sql.ref(`previous_${column}`)}`), sql``)}
+      from jsonb_array_elements(${rowsAsJson(rows)}::jsonb) e
+      left join ${sql.table(table)} stored on ${sql.join(keys.map((key) => sql`stored.${sql.ref(key)} = (e.value->>${key})::${sql.raw(KEY_TYPES[key] ?? 'text')}`), sql` and `)}
+    ),
+    written as (
+      insert into ${sql.table(table)} (${ids(columns)})
+      select ${values} from sent cross join lateral jsonb_populate_record(null::${sql.table(table)}, sent.value) incoming
+      where sent.same is not true
+      on conflict (${ids(keys)}) do update set ${sql.join(updated.map((column) => sql`${sql.ref(column)} = excluded.${sql.ref(column)}`))}, updated_at = now()
+      where ${sql.ref(`${table}.payload`)} is distinct from excluded.payload
+      returning ${ids([...new Set([...returning, ...(previous.length ? keys : [])])])}, ${insertedFlag}
+    )
+    ${previous.length
+      ? sql`select ${sql.join([...returning, 'inserted'].map((column) => sql`written.${sql.ref(column)}`))}, ${sql.join(previous.map((column) => sql`sent.${sql.ref(`previous_${column}`)}`))}
+        from written join sent on ${sql.join(keys.map((key) => sql`written.${sql.ref(key)} = ${keyOf(key)}`), sql` and `)}`
+      : sql`select * from written`}`.execute(trx);
   return written;
 }
 
