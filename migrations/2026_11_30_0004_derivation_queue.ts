@@ -33,10 +33,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .column('deployment_id')
     .where(sql.ref('shipped_basis'), '<>', 'graph')
     .execute();
+  // Which merged pull requests list a commit: a windowed derivation credits the commits it ships.
+  await db.schema.createIndex('pull_requests_commit_shas_idx').on('pull_requests').using('gin').column('commit_shas').execute();
   // Every service already derived in full at ingest: nothing is pending.
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('pull_requests_commit_shas_idx').execute();
   await db.schema.dropIndex('deployment_facts_not_graph_idx').execute();
   await db.schema.dropIndex('deployments_commit_sha_idx').execute();
   await db.schema.dropIndex('commits_repository_committed_idx').execute();

@@ -13,9 +13,21 @@ export interface GraphCommit {
 export class CommitGraph {
   readonly #commits = new Map<string, GraphCommit>();
   readonly #generation = new Map<string, number>();
+  readonly #truncated: ReadonlySet<string>;
+  #incomplete = false;
 
-  constructor(commits: Iterable<GraphCommit>) {
+  /**
+   * `truncated`: commits whose parents include a stored commit left out of this graph (a graph
+   * of recent history only). A walk that would go past one of them is marked incomplete.
+   */
+  constructor(commits: Iterable<GraphCommit>, truncated: ReadonlySet<string> = new Set()) {
     for (const commit of commits) this.#commits.set(commit.sha, commit);
+    this.#truncated = truncated;
+  }
+
+  /** True once a walk needed a commit this graph left out: its answers may be short of the whole history's. */
+  get incomplete(): boolean {
+    return this.#incomplete;
   }
 
   get(sha: string): GraphCommit | undefined {
@@ -89,6 +101,7 @@ export class CommitGraph {
       if (flag === FROM_HEAD) {
         headOnlyQueued--;
         result.push(sha);
+        if (this.#truncated.has(sha)) this.#incomplete = true;
       }
       for (const parent of this.#commits.get(sha)!.parents) mark(parent, flag);
     }

@@ -67,6 +67,21 @@ export interface DerivedFacts {
 export interface ServiceDerivation {
   facts: DerivedFacts[];
   changes: DerivedChange[];
+  /**
+   * False when a window's derivation cannot be trusted to equal the whole history's: a
+   * deployment needed something other than a graph walk, or a walk left the loaded graph.
+   */
+  exact: boolean;
+}
+
+/**
+ * The deployments given are the tail of the service's history (rederive.ts): `previous` is the
+ * production deployment just before them, and `shipped` the commits (of those in the graph)
+ * that deployments before them shipped.
+ */
+export interface DerivationWindow {
+  previous: DeploymentInput;
+  shipped: ReadonlySet<string>;
 }
 
 /**
@@ -81,8 +96,9 @@ export function deriveServiceFacts(input: {
   pullRequests: PullRequestInput[];
   graph: CommitGraph;
   rules: DerivationRules;
+  window?: DerivationWindow;
 }): ServiceDerivation {
-  const { serviceId, graph, rules } = input;
+  const { serviceId, graph, rules, window } = input;
   const deployments = [...input.deployments].sort(
     (a, b) => a.finishedAt.getTime() - b.finishedAt.getTime() || a.id - b.id,
   );
@@ -98,12 +114,13 @@ export function deriveServiceFacts(input: {
 
   // --- changes: reachable from D's commit and not from the previous deployment's commit;
   // a commit counts once, in the first deployment that shipped it (KPIS.md, Change).
-  const shipped = new Set<string>();
+  const shipped = new Set<string>(window?.shipped);
   const changes: DerivedChange[] = [];
+  let exact = true;
   const shippedByDeployment = new Map<number, string[]>();
   const basisByDeployment = new Map<number, ShippedBasis>();
   deployments.forEach((deployment, i) => {
-    const previous = deployments[i - 1];
+    const previous = i > 0 ? deployments[i - 1] : window?.previous;
     const head = deployment.commitSha;
     const base = previous?.commitSha ?? null;
     let candidates: string[];
@@ -125,6 +142,8 @@ export function deriveServiceFacts(input: {
         basis = 'unknown';
       }
     }
+    // Without a walk, a window would need the pull request's commits of any age: only the whole history knows.
+    if (window && basis !== 'graph') exact = false;
     const fresh = [...new Set(candidates)].filter((sha) => !shipped.has(sha));
     for (const sha of fresh) {
       shipped.add(sha);
@@ -216,7 +235,7 @@ export function deriveServiceFacts(input: {
     return {
       deploymentId: deployment.id,
       finishedAt: deployment.finishedAt,
-      previousDeploymentId: deployments[i - 1]?.id ?? null,
+      previousDeploymentId: (i > 0 ? deployments[i - 1]!.id : window?.previous.id) ?? null,
       shippedBasis: basisByDeployment.get(deployment.id)!,
       changeCount: shippedByDeployment.get(deployment.id)!.length,
       isFailed: failureReason !== null,
@@ -229,7 +248,7 @@ export function deriveServiceFacts(input: {
       reworkIncidentId,
     };
   });
-  return { facts, changes };
+  return { facts, changes, exact: exact && !graph.incomplete };
 }
 
 /** A cause sha may be abbreviated (7+ hex chars). */

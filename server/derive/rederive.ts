@@ -12,7 +12,9 @@ import {
   type PullRequestInput, type ServiceDerivation,
 } from './derive.js';
 import { markAnchorsDirty, type Anchor } from '../ingest/dirty.js';
-import { takeQueuedDerivations } from './queue.js';
+import { takeQueuedDerivations, type DerivationMark } from './queue.js';
+import { loadWindows, MARGINS_MS } from './window.js';
+import { changeOfTuple, changeTupleColumns, epochMs, factOfRow, incidentOfRow, type ChangeTuple } from './rows.js';
 
 type Trx = Transaction<Database>;
 
@@ -23,35 +25,67 @@ type Trx = Transaction<Database>;
  * service must stay under 512 MB through ingest, compute and load (issue #7).
  */
 const SERVICES_PER_CHUNK = 4;
+/** Windows read and derived together: a window holds days of a service's history, not years. */
+const WINDOWS_PER_CHUNK = 100;
 /** Rows per write statement. */
 const ROWS_PER_STATEMENT = 5000;
 
 export interface RederiveOptions {
   /** Services per chunk; 1 derives and writes each service alone (the tests compare both). */
   servicesPerChunk?: number;
+  /** False derives every queued service's whole history (the tests compare both). */
+  windows?: boolean;
 }
 
-export async function rederiveServices(trx: Trx, serviceIds: Iterable<string>, org: OrgConfig, options: RederiveOptions = {}): Promise<void> {
+export interface DerivationStats {
+  services: number;
+  /** Derived from their window only. */
+  windowed: number;
+  /** Derived whole: queued so, no window to be had, or a window's walk that needed older history. */
+  whole: number;
+}
+
+/** Re-derives every service the queue holds (queue.ts); the compute job runs this before it rolls up. */
+export async function derivePending(trx: Trx, org: OrgConfig, options: RederiveOptions = {}): Promise<DerivationStats> {
+  return deriveMarked(trx, await takeQueuedDerivations(trx), org, options);
+}
+
+/** Re-derives the whole history of each service. */
+export async function rederiveServices(trx: Trx, serviceIds: Iterable<string>, org: OrgConfig, options: RederiveOptions = {}): Promise<DerivationStats> {
+  return deriveMarked(trx, [...new Set(serviceIds)].map((serviceId) => ({ serviceId, from: null })), org, options);
+}
+
+async function deriveMarked(trx: Trx, marks: DerivationMark[], org: OrgConfig, options: RederiveOptions): Promise<DerivationStats> {
   const rules: DerivationRules = {
     implicitFailureLinkage: org.implicitFailureLinkage,
     reworkResolutionWindowMinutes: org.rework.resolutionWindowMinutes,
     hotfixRefPattern: org.rework.hotfixRefPattern,
     hotfixLabels: org.rework.hotfixLabels,
   };
-  const requested = [...new Set(serviceIds)];
-  if (!requested.length) return;
+  const stats: DerivationStats = { services: 0, windowed: 0, whole: 0 };
+  if (!marks.length) return stats;
+  const requested = marks.map((m) => m.serviceId);
   // A service missing from `services` has no rule: it is left alone.
   const known = new Set((await trx.selectFrom('services').select('id').where('id', '=', anyText(requested)).execute()).map((s) => s.id));
-  const ids = requested.filter((id) => known.has(id));
+  // Where a commit is older than one of its parents, history cannot be read from a time on (window.ts).
+  const inverted = new Set((await trx.selectFrom('service_repositories').select('service_id').distinct()
+    .where('service_id', '=', anyText(requested))
+    .where('repository', 'in', (eb) => eb.selectFrom('commit_time_inversions').select('repository')).execute()).map((r) => r.service_id));
+  const windowed = marks.filter((m): m is { serviceId: string; from: Date } => known.has(m.serviceId) && m.from !== null && !inverted.has(m.serviceId) && options.windows !== false);
+  const inWindows = new Set(windowed.map((m) => m.serviceId));
+  const whole = requested.filter((id) => known.has(id) && !inWindows.has(id));
   const size = Math.max(1, options.servicesPerChunk ?? SERVICES_PER_CHUNK);
-  for (let i = 0; i < ids.length; i += size) await rederiveChunk(trx, ids.slice(i, i + size), rules, org.timeZone);
-}
-
-/** Re-derives every service the queue holds (queue.ts); the compute job runs this before it rolls up. */
-export async function derivePending(trx: Trx, org: OrgConfig, options: RederiveOptions = {}): Promise<number> {
-  const marks = await takeQueuedDerivations(trx);
-  await rederiveServices(trx, marks.map((m) => m.serviceId), org, options);
-  return marks.length;
+  const windowSize = Math.max(1, options.servicesPerChunk ?? WINDOWS_PER_CHUNK);
+  for (let i = 0; i < windowed.length; i += windowSize) {
+    const chunk = windowed.slice(i, i + windowSize);
+    const fellBack = await rederiveWindowChunk(trx, chunk, rules, org.timeZone);
+    stats.windowed += chunk.length - fellBack.length;
+    whole.push(...fellBack);
+  }
+  for (let i = 0; i < whole.length; i += size) await rederiveChunk(trx, whole.slice(i, i + size), rules, org.timeZone);
+  stats.whole = whole.length;
+  stats.services = stats.windowed + stats.whole;
+  return stats;
 }
 
 /** Ingest sets the flag as it writes a deployment; this applies a changed rule (sync-org.ts). */
@@ -70,12 +104,6 @@ export const isProductionOf = (deployment: string): RawBuilder<boolean> =>
   sql<boolean>`(${sql.ref(`${deployment}.environment`)} ~* s.production_environment and ${sql.ref(`${deployment}.status`)} = 'success')`;
 
 const anyText = (values: readonly string[]): RawBuilder<string> => sql<string>`any(${values}::text[])`;
-/**
- * A timestamp as epoch milliseconds, truncated to the millisecond as pg and PGlite truncate it
- * into a Date (so keys match the rows read as Dates); rounded after, as extract() was a float before Postgres 14.
- */
-const epochMs = (column: string): RawBuilder<number> => sql<number>`round(extract(epoch from date_trunc('milliseconds', ${sql.ref(column)})) * 1000)`;
-
 interface ServiceHistory {
   deployments: DeploymentInput[];
   incidents: IncidentInput[];
@@ -95,6 +123,43 @@ interface Differences {
   addedFacts: FactRow[];
   addedChanges: ChangeRow[];
   anchors: Anchor[];
+}
+
+/** Derives each window of the chunk and writes the differences; returns the services to derive whole instead. */
+async function rederiveWindowChunk(trx: Trx, marks: { serviceId: string; from: Date }[], rules: DerivationRules, timeZone: string): Promise<string[]> {
+  const differences: Differences = { goneFacts: [], goneChanges: [], addedFacts: [], addedChanges: [], anchors: [] };
+  const derivedHere = new Set<string>();
+  const whole: string[] = [];
+  let pending = marks;
+  for (const [attempt, marginMs] of MARGINS_MS.entries()) {
+    if (!pending.length) break;
+    const { windows, whole: withoutWindow } = await loadWindows(trx, pending, marginMs);
+    whole.push(...withoutWindow);
+    const again = new Set<string>();
+    for (const [serviceId, history] of windows) {
+      const graph = new CommitGraph(history.commits, history.truncated);
+      const derived = deriveServiceFacts({
+        serviceId,
+        deployments: history.deployments,
+        incidents: history.incidents,
+        pullRequests: history.pullRequests,
+        graph,
+        rules,
+        window: { previous: history.previous, shipped: history.shipped },
+      });
+      if (derived.exact) {
+        derivedHere.add(serviceId);
+        collectDifferences(serviceId, derived, history, differences);
+      } else if (graph.incomplete && attempt + 1 < MARGINS_MS.length) {
+        again.add(serviceId); // a walk went past the commits read: read further back
+      } else {
+        whole.push(serviceId);
+      }
+    }
+    pending = pending.filter((m) => again.has(m.serviceId));
+  }
+  await writeDifferences(trx, derivedHere, differences, timeZone);
+  return whole;
 }
 
 async function rederiveChunk(trx: Trx, serviceIds: string[], rules: DerivationRules, timeZone: string): Promise<void> {
@@ -163,11 +228,7 @@ async function loadHistories(trx: Trx, serviceIds: string[]): Promise<Map<string
     .orderBy('id')
     .execute();
   for (const i of incidents) {
-    const input: IncidentInput = {
-      id: i.id, serviceId: i.service_id, createdAt: i.created_at, startedAt: i.started_at, resolvedAt: i.resolved_at,
-      deploymentExternalId: i.deployment_external_id, causeCommitSha: i.cause_commit_sha,
-      resolvedByDeploymentExternalId: i.resolved_by_deployment_external_id,
-    };
+    const input = incidentOfRow(i);
     const services = new Set<string>();
     if (chunk.has(i.service_id)) services.add(i.service_id);
     for (const externalId of [i.deployment_external_id, i.resolved_by_deployment_external_id]) {
@@ -203,24 +264,13 @@ async function loadHistories(trx: Trx, serviceIds: string[]): Promise<Map<string
   }
 
   for (const f of await trx.selectFrom('deployment_facts').selectAll().where('service_id', '=', anyText(serviceIds)).execute()) {
-    of(f.service_id).facts.push({
-      deploymentId: f.deployment_id, finishedAt: f.finished_at, previousDeploymentId: f.previous_deployment_id, shippedBasis: f.shipped_basis,
-      changeCount: f.change_count, isFailed: f.is_failed, failureReason: f.failure_reason, failureIncidentIds: f.failure_incident_ids,
-      rolledBackByDeploymentId: f.rolled_back_by_deployment_id, recoveredAt: f.recovered_at, isRework: f.is_rework,
-      reworkReason: f.rework_reason, reworkIncidentId: f.rework_incident_id,
-    });
+    of(f.service_id).facts.push(factOfRow(f));
   }
   // As many rows as commits: read as one JSON value too.
   const { rows: [changes] } = await sql<{ json: string }>`
-    select coalesce(json_agg(json_build_array(service_id, deployment_id, repository, sha, ${epochMs('authored_at')}, ${epochMs('deployed_at')},
-      lead_time_seconds, pull_request_number)), '[]')::text as json
+    select coalesce(json_agg(json_build_array(service_id, ${changeTupleColumns})), '[]')::text as json
     from deployment_changes where service_id = any(${serviceIds}::text[])`.execute(trx);
-  type ChangeTuple = [string, number, string, string, number, number, number, number | null];
-  for (const [serviceId, deploymentId, repository, sha, authoredAt, deployedAt, leadTimeSeconds, pullRequestNumber] of JSON.parse(changes!.json) as ChangeTuple[]) {
-    of(serviceId).changes.push({
-      deploymentId, repository, sha, authoredAt: new Date(authoredAt), deployedAt: new Date(deployedAt), leadTimeSeconds, pullRequestNumber,
-    });
-  }
+  for (const [serviceId, tuple] of JSON.parse(changes!.json) as [string, ChangeTuple][]) of(serviceId).changes.push(changeOfTuple(tuple));
   return histories;
 }
 

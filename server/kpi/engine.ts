@@ -12,7 +12,7 @@ import type { CellFilter } from './queries/population.js';
 import { cellKey, groupByPopulation, loadRecords, loadScopes, loadServiceIds, rollupCells, type RolledCell } from './rollup.js';
 import { KPIS } from './registry.js';
 import { deleteSetting, readSetting, writeSetting } from '../org/settings.js';
-import { derivePending } from '../derive/rederive.js';
+import { derivePending, type DerivationStats } from '../derive/rederive.js';
 
 type Trx = Transaction<Database>;
 
@@ -21,8 +21,8 @@ export interface ComputeResult {
   ran: boolean;
   cells: number;
   mode: 'all' | 'dirty';
-  /** Services whose facts were re-derived first (those ingest queued). */
-  derived: number;
+  /** The services whose facts were re-derived first (those ingest queued). */
+  derived: DerivationStats;
 }
 
 const LOCK = sql`hashtext('bellwether:compute')`;
@@ -34,7 +34,7 @@ export async function computeKpis(db: Db, org: OrgConfig, options: { all?: boole
       await sql`select pg_advisory_xact_lock(${LOCK})`.execute(trx);
     } else {
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${LOCK}) as locked`.execute(trx);
-      if (!rows[0]?.locked) return { ran: false, cells: 0, mode, derived: 0 };
+      if (!rows[0]?.locked) return { ran: false, cells: 0, mode, derived: { services: 0, windowed: 0, whole: 0 } };
     }
     // Exact percentiles sort each cell's population; the default 4 MB spills those sorts to
     // disk already at a tenth of a large organisation. Local to this transaction.
