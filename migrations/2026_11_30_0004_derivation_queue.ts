@@ -34,7 +34,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('shipped_basis'), '<>', 'graph')
     .execute();
   // Which merged pull requests list a commit: a windowed derivation credits the commits it ships.
-  await db.schema.createIndex('pull_requests_commit_shas_idx').on('pull_requests').using('gin').column('commit_shas').execute();
+  // Without fastupdate: a pending list (flushed only by vacuum) made each lookup read all of it,
+  // 12 ms instead of 0.1 ms after a bulk load.
+  await sql`create index pull_requests_commit_shas_idx on pull_requests using gin (commit_shas) with (fastupdate = off)`.execute(db);
   // Every service already derived in full at ingest: nothing is pending.
 }
 

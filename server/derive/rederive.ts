@@ -50,12 +50,29 @@ export async function derivePending(trx: Trx, org: OrgConfig, options: RederiveO
   return deriveMarked(trx, await takeQueuedDerivations(trx), org, options);
 }
 
+/**
+ * Derivation's statements are many small index lookups whose row estimates (over unnested
+ * parameters) are rough: past the JIT's cost threshold, a 60 ms read spent 700 ms compiling.
+ * Off for the derivation only; the setting the transaction had is restored after.
+ */
+async function withoutJit<T>(trx: Trx, run: () => Promise<T>): Promise<T> {
+  const { rows: [before] } = await sql<{ jit: string }>`select current_setting('jit') as jit`.execute(trx);
+  await sql`select set_config('jit', 'off', true)`.execute(trx);
+  const result = await run(); // on a throw the transaction rolls back, and the setting with it
+  await sql`select set_config('jit', ${before!.jit}, true)`.execute(trx);
+  return result;
+}
+
 /** Re-derives the whole history of each service. */
 export async function rederiveServices(trx: Trx, serviceIds: Iterable<string>, org: OrgConfig, options: RederiveOptions = {}): Promise<DerivationStats> {
   return deriveMarked(trx, [...new Set(serviceIds)].map((serviceId) => ({ serviceId, from: null })), org, options);
 }
 
 async function deriveMarked(trx: Trx, marks: DerivationMark[], org: OrgConfig, options: RederiveOptions): Promise<DerivationStats> {
+  return marks.length ? withoutJit(trx, () => deriveAll(trx, marks, org, options)) : { services: 0, windowed: 0, whole: 0 };
+}
+
+async function deriveAll(trx: Trx, marks: DerivationMark[], org: OrgConfig, options: RederiveOptions): Promise<DerivationStats> {
   const rules: DerivationRules = {
     implicitFailureLinkage: org.implicitFailureLinkage,
     reworkResolutionWindowMinutes: org.rework.resolutionWindowMinutes,

@@ -121,23 +121,36 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
   if (!reading.length) return { windows, whole };
   const start = new Map(starts.map((s) => [s.serviceId, s.first]));
   const { rows: [loaded] } = await sql<{ json: string }>`
-    select coalesce(json_agg(json_build_array(w.service_id, c.repository, c.sha, c.parents, ${epochMs('c.authored_at')}, x.truncated, x.shipped_before)), '[]')::text as json
+    select coalesce(json_agg(json_build_array(w.service_id, c.repository, c.sha, c.parents, ${epochMs('c.authored_at')}, shipped_before)), '[]')::text as json
     from unnest(${reading.map(([id]) => id)}::text[], ${reading.map(([, cutoff]) => cutoff.toISOString())}::timestamptz[],
       ${reading.map(([id]) => start.get(id)!.finished_at.toISOString())}::timestamptz[], ${reading.map(([id]) => start.get(id)!.id)}::int[]) as w(service_id, cutoff, t1, id1)
     join service_repositories sr on sr.service_id = w.service_id
-    join commits c on c.repository = sr.repository and c.committed_at >= w.cutoff
-    cross join lateral (select
-      exists (select 1 from service_repositories pr join commits p on p.repository = pr.repository and p.sha = any(c.parents)
-        where pr.service_id = w.service_id and p.committed_at < w.cutoff) as truncated,
-      exists (select 1 from deployment_changes dc where dc.service_id = w.service_id and dc.repository = c.repository and dc.sha = c.sha
-        and (dc.deployed_at, dc.deployment_id) < (w.t1, w.id1)) as shipped_before) x`.execute(trx);
+    -- Lateral, so the index serves the time bound too (a join left it to a filter over every commit of the repository).
+    cross join lateral (select * from commits c where c.repository = sr.repository and c.committed_at >= w.cutoff) c
+    cross join lateral (select exists (select 1 from deployment_changes dc where dc.service_id = w.service_id and dc.repository = c.repository
+      and dc.sha = c.sha and (dc.deployed_at, dc.deployment_id) < (w.t1, w.id1)) as shipped_before) x`.execute(trx);
   const loadedShas: { serviceId: string; sha: string }[] = [];
-  for (const [serviceId, repository, sha, parents, authoredAt, truncated, shippedBefore] of JSON.parse(loaded!.json) as [string, string, string, string[], number, boolean, boolean][]) {
+  for (const [serviceId, repository, sha, parents, authoredAt, shippedBefore] of JSON.parse(loaded!.json) as [string, string, string, string[], number, boolean][]) {
     const history = of(serviceId);
     history.commits.push({ repository, sha, parents, authoredAt: new Date(authoredAt) });
-    if (truncated) history.truncated.add(sha);
     if (shippedBefore) history.shipped.add(sha);
     loadedShas.push({ serviceId, sha });
+  }
+  // The edge of what was read: parents not read that are stored all the same (older than the cutoff).
+  const outside: { serviceId: string; sha: string }[] = [];
+  for (const [serviceId, history] of windows) {
+    const read = new Set(history.commits.map((c) => c.sha));
+    for (const parent of new Set(history.commits.flatMap((c) => c.parents))) if (!read.has(parent)) outside.push({ serviceId, sha: parent });
+  }
+  const { rows: stored } = await sql<{ service_id: string; sha: string }>`
+    select distinct o.service_id, o.sha from unnest(${outside.map((o) => o.serviceId)}::text[], ${outside.map((o) => o.sha)}::text[]) as o(service_id, sha)
+    join service_repositories sr on sr.service_id = o.service_id
+    join commits p on p.repository = sr.repository and p.sha = o.sha`.execute(trx);
+  const storedOutside = new Map<string, Set<string>>();
+  for (const row of stored) storedOutside.set(row.service_id, new Set([...(storedOutside.get(row.service_id) ?? []), row.sha]));
+  for (const [serviceId, history] of windows) {
+    const beyond = storedOutside.get(serviceId);
+    if (beyond) for (const c of history.commits) if (c.parents.some((parent) => beyond.has(parent))) history.truncated.add(c.sha);
   }
 
   // The merged pull requests that credit a loaded commit, in id order (which one is credited depends on it).
@@ -145,8 +158,17 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
     with loaded as (select service_id, array_agg(sha) as shas from unnest(${loadedShas.map((l) => l.serviceId)}::text[], ${loadedShas.map((l) => l.sha)}::text[])
       as l(service_id, sha) group by service_id)
     select loaded.service_id, p.repository, p.number, p.merge_commit_sha, p.commit_shas
-    from loaded join service_repositories sr on sr.service_id = loaded.service_id
-    join pull_requests p on p.repository = sr.repository and p.merged_at is not null and (p.merge_commit_sha = any(loaded.shas) or p.commit_shas && loaded.shas)
+    from loaded
+    -- Two index lookups, the merge commit's btree and the commit list's GIN, rather than one OR
+    -- over every pull request (the repository is a filter in the second, or the planner takes its btree).
+    cross join lateral (
+      select p.id, p.repository, p.number, p.merge_commit_sha, p.commit_shas
+      from service_repositories sr join pull_requests p on p.repository = sr.repository
+      where sr.service_id = loaded.service_id and p.merge_commit_sha = any(loaded.shas) and p.merged_at is not null
+      union
+      select p.id, p.repository, p.number, p.merge_commit_sha, p.commit_shas from pull_requests p
+      where p.commit_shas && loaded.shas and p.merged_at is not null
+        and p.repository in (select sr.repository from service_repositories sr where sr.service_id = loaded.service_id)) p
     order by p.id`.execute(trx);
   for (const p of pullRequests) of(p.service_id).pullRequests.push({ repository: p.repository, number: p.number, mergeCommitSha: p.merge_commit_sha, commitShas: p.commit_shas });
 
