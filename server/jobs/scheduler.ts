@@ -8,7 +8,7 @@ import type { Logger } from '../../connectors/contract.js';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { JobRunsTable } from '../db/schema.js';
-import { computeKpis } from '../kpi/engine.js';
+import { computeKpis, type ComputeResult } from '../kpi/engine.js';
 import type { Clock } from '../lib/clock.js';
 import { withSpan } from '../lib/tracing.js';
 import { snapshotClosedMonth } from '../reports/snapshots.js';
@@ -74,20 +74,23 @@ export async function computeJobsIdle(db: Db): Promise<void> {
 
 async function finishComputeJob(db: Db, org: OrgConfig, clock: Clock, log: Logger, job: string, id: number, all: boolean): Promise<JobOutcome> {
   let outcome: JobOutcome;
+  let derived: ComputeResult['derived'] | undefined;
   try {
     // job_run ties the span to its row: a trace (or the benchmark) times the compute itself.
     const result = await withSpan('bellwether.compute', { job, job_run: id }, () => computeKpis(db, org, { all, now: clock(), wait: false }));
     outcome = result.ran ? { status: 'succeeded', cells: result.cells } : { status: 'skipped', cells: 0 };
+    derived = result.derived;
   } catch (error) {
     outcome = { status: 'failed', cells: 0, error: (error as Error).message };
     log.error({ err: error, job }, 'compute job failed');
   }
+  if (outcome.status === 'succeeded' && (outcome.cells > 0 || derived?.services)) log.info({ job, cells: outcome.cells, derived }, 'kpi cells recomputed');
+  // Before the row is final: a client that sees the job end can start the next one at once.
+  if (outcome.status === 'succeeded') await snapshotClosedMonthAfterCompute(db, org, clock, log);
   await db.updateTable('job_runs')
     .set({ finished_at: clock(), status: outcome.status, cells_recomputed: outcome.cells, error: outcome.error ?? null })
     .where('id', '=', id)
     .execute();
-  if (outcome.status === 'succeeded' && outcome.cells > 0) log.info({ job, cells: outcome.cells }, 'kpi cells recomputed');
-  if (outcome.status === 'succeeded') await snapshotClosedMonthAfterCompute(db, org, clock, log);
   return outcome;
 }
 
