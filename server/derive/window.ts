@@ -48,6 +48,8 @@ interface DeploymentRow {
   labels: string[];
 }
 
+const INCIDENT_COLUMNS = sql.raw('i.id, i.service_id, i.created_at, i.started_at, i.resolved_at, i.deployment_external_id, i.cause_commit_sha, i.resolved_by_deployment_external_id');
+
 const deploymentOf = (d: DeploymentRow): DeploymentInput => ({
   id: d.id, externalId: d.external_id, finishedAt: d.finished_at, commitSha: d.commit_sha?.toLowerCase() ?? null, ref: d.ref, labels: d.labels,
 });
@@ -109,7 +111,7 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
     select h.service_id, min(c.committed_at) as earliest
     from unnest(${heads.map((h) => h.serviceId)}::text[], ${heads.map((h) => h.sha)}::text[]) as h(service_id, sha)
     join service_repositories sr on sr.service_id = h.service_id
-    join commits c on c.repository = sr.repository and c.sha = h.sha
+    cross join lateral (select committed_at from commits c where c.repository = sr.repository and c.sha = h.sha) c
     group by h.service_id`.execute(trx);
   const cutoffs = new Map(earliest.map((e) => [e.service_id, new Date(e.earliest.getTime() - marginMs)]));
   for (const s of starts) {
@@ -145,7 +147,7 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
   const { rows: stored } = await sql<{ service_id: string; sha: string }>`
     select distinct o.service_id, o.sha from unnest(${outside.map((o) => o.serviceId)}::text[], ${outside.map((o) => o.sha)}::text[]) as o(service_id, sha)
     join service_repositories sr on sr.service_id = o.service_id
-    join commits p on p.repository = sr.repository and p.sha = o.sha`.execute(trx);
+    where exists (select 1 from commits p where p.repository = sr.repository and p.sha = o.sha)`.execute(trx);
   const storedOutside = new Map<string, Set<string>>();
   for (const row of stored) storedOutside.set(row.service_id, new Set([...(storedOutside.get(row.service_id) ?? []), row.sha]));
   for (const [serviceId, history] of windows) {
@@ -177,12 +179,13 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
   const windowIds = [...windows.keys()];
   const externalIds = [...owners.keys()];
   const { rows: incidents } = await sql<Parameters<typeof incidentOfRow>[0]>`
-    select i.id, i.service_id, i.created_at, i.started_at, i.resolved_at, i.deployment_external_id, i.cause_commit_sha, i.resolved_by_deployment_external_id
-    from incidents i
-    where exists (select 1 from unnest(${windowIds}::text[], ${windowIds.map((id) => start.get(id)!.finished_at.toISOString())}::timestamptz[]) as w(service_id, t1)
-        where i.service_id = w.service_id and (coalesce(i.started_at, i.created_at) >= w.t1 or i.created_at >= w.t1 or i.resolved_at >= w.t1 or i.cause_commit_sha is not null))
-      or i.deployment_external_id = any(${externalIds}::text[]) or i.resolved_by_deployment_external_id = any(${externalIds}::text[])
-    order by i.id`.execute(trx);
+    select i.* from unnest(${windowIds}::text[], ${windowIds.map((id) => start.get(id)!.finished_at.toISOString())}::timestamptz[]) as w(service_id, t1)
+    cross join lateral (select ${INCIDENT_COLUMNS} from incidents i where i.service_id = w.service_id
+      and (coalesce(i.started_at, i.created_at) >= w.t1 or i.created_at >= w.t1 or i.resolved_at >= w.t1 or i.cause_commit_sha is not null)) i
+    union
+    select ${INCIDENT_COLUMNS} from incidents i
+    where i.deployment_external_id = any(${externalIds}::text[]) or i.resolved_by_deployment_external_id = any(${externalIds}::text[])
+    order by id`.execute(trx);
   for (const row of incidents) {
     const services = new Set<string>();
     if (windows.has(row.service_id)) services.add(row.service_id);

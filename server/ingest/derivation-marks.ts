@@ -11,6 +11,8 @@
 //   pull request's list standing in); a changed commit is a different graph: whole history;
 // - a merged pull request credits its commits (pull_request_number of stored changes) and
 //   names a merge commit some deployments shipped.
+// Lookups driven by a batch's keys are scalar subqueries, one index probe each: as joins, the
+// planner hashed whole tables (a million changes: 2 s per 1,000 pull requests).
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { DerivationMark } from '../derive/queue.js';
@@ -83,6 +85,49 @@ interface MarkRow {
 }
 const toMarks = (rows: MarkRow[]): DerivationMark[] => rows.map((row) => ({ serviceId: row.service_id, from: row.from_at }));
 
+/**
+ * What the marks of one ingest transaction look up again and again, read once: which services
+ * each repository belongs to, and the facts made without a graph walk (few: mostly each
+ * service's first deployment), with their deployed commit and its base. Derivation runs in the
+ * compute job, never inside an ingest, so neither changes while the ingest runs.
+ */
+export class MarkContext {
+  #repositories?: Promise<Map<string, string[]>>;
+  #withoutWalk?: Promise<{ service_id: string; finished_at: Date; head: string | null; base: string | null }[]>;
+  #pullRequests?: Promise<{ service_id: string; finished_at: Date; commit_shas: string[] }[]>;
+  constructor(private readonly trx: Trx) {}
+
+  /** repository → the services it belongs to. */
+  servicesOf(): Promise<Map<string, string[]>> {
+    this.#repositories ??= this.trx.selectFrom('service_repositories').select(['service_id', 'repository']).execute().then((rows) => {
+      const map = new Map<string, string[]>();
+      for (const row of rows) map.set(row.repository, [...(map.get(row.repository) ?? []), row.service_id]);
+      return map;
+    });
+    return this.#repositories;
+  }
+
+  /** The merged pull requests whose list stood in for a walk: merging the fact's deployed commit, in one of its service's repositories. */
+  pullRequestsOfFactsWithoutWalk() {
+    this.#pullRequests ??= sql<{ service_id: string; finished_at: Date; commit_shas: string[] }>`
+      select f.service_id, f.finished_at, p.commit_shas from deployment_facts f
+      join deployments d on d.id = f.deployment_id
+      join service_repositories sr on sr.service_id = f.service_id
+      join pull_requests p on p.repository = sr.repository and p.merge_commit_sha = d.commit_sha and p.merged_at is not null
+      where f.shipped_basis = 'pull_request'`.execute(this.trx).then((r) => r.rows);
+    return this.#pullRequests;
+  }
+
+  factsWithoutWalk() {
+    // Scalar subqueries: each one an index probe (as joins, the planner hashed all deployments).
+    this.#withoutWalk ??= sql<{ service_id: string; finished_at: Date; head: string | null; base: string | null }>`
+      select f.service_id, f.finished_at, (select commit_sha from deployments d where d.id = f.deployment_id) as head,
+        (select commit_sha from deployments p where p.id = f.previous_deployment_id) as base
+      from deployment_facts f where f.shipped_basis <> 'graph'`.execute(this.trx).then((r) => r.rows);
+    return this.#withoutWalk;
+  }
+}
+
 export function marksForDeployments(rows: WrittenDeployment[]): DerivationMark[] {
   const marks: DerivationMark[] = [];
   for (const row of rows) {
@@ -93,8 +138,11 @@ export function marksForDeployments(rows: WrittenDeployment[]): DerivationMark[]
   return marks;
 }
 
-export async function marksForCommits(trx: Trx, written: WrittenCommit[]): Promise<DerivationMark[]> {
+export async function marksForCommits(trx: Trx, context: MarkContext, written: WrittenCommit[]): Promise<DerivationMark[]> {
   if (!written.length) return [];
+  const marks: DerivationMark[] = [];
+  const servicesOf = await context.servicesOf();
+  const wholeHistory = (repository: string) => marks.push(...(servicesOf.get(repository) ?? []).map((serviceId) => ({ serviceId, from: null })));
   // Parent edges: a parent written alongside is checked here; only the others are looked up.
   const alongside = new Map(written.map((c) => [`${c.repository}\u0000${c.sha}`, c.committed_at.getTime()]));
   const inverted = new Set<string>();
@@ -105,70 +153,84 @@ export async function marksForCommits(trx: Trx, written: WrittenCommit[]): Promi
       if (parentAt === undefined) edges.push({ repository: c.repository, parent, childAt: c.committed_at.toISOString() });
       else if (parentAt > c.committed_at.getTime()) inverted.add(c.repository);
     }
-    // A stored commit whose time changed may now be older than a child we cannot look up: its
-    // repository is derived in full from now on (git cannot change a commit's time under one sha).
-    if (!c.inserted && c.previous_committed_at?.getTime() !== c.committed_at.getTime()) inverted.add(c.repository);
+    if (!c.inserted) {
+      // A changed commit is a different graph. One whose time changed may now be older than a
+      // child we cannot look up: its repository is derived whole from now on (git cannot
+      // change a commit's time under one sha).
+      wholeHistory(c.repository);
+      if (c.previous_committed_at?.getTime() !== c.committed_at.getTime()) inverted.add(c.repository);
+    }
+  }
+  if (edges.length) {
+    const { rows: found } = await sql<{ repository: string; parent: string; child_at: Date; parent_at: Date | null }>`
+      select e.repository, e.parent, e.child_at, (select committed_at from commits c where c.repository = e.repository and c.sha = e.parent) as parent_at
+      from unnest(${edges.map((e) => e.repository)}::text[], ${edges.map((e) => e.parent)}::text[], ${edges.map((e) => e.childAt)}::timestamptz[]) as e(repository, parent, child_at)`.execute(trx);
+    const missing = found.filter((e) => e.parent_at === null);
+    for (const e of found) if (e.parent_at !== null && e.parent_at > e.child_at) inverted.add(e.repository);
+    if (missing.length) {
+      await sql`
+        insert into commit_missing_parents (repository, sha, earliest_child_at)
+        select repository, sha, min(child_at) from unnest(${missing.map((e) => e.repository)}::text[], ${missing.map((e) => e.parent)}::text[],
+          ${missing.map((e) => e.child_at.toISOString())}::timestamptz[]) as m(repository, sha, child_at) group by repository, sha
+        on conflict (repository, sha) do update set earliest_child_at = least(commit_missing_parents.earliest_child_at, excluded.earliest_child_at)`.execute(trx);
+    }
   }
   const arrived = written.filter((c) => c.inserted);
-  const changed = [...new Set(written.filter((c) => !c.inserted).map((c) => c.repository))];
-  const { rows } = await sql<MarkRow>`
-    with edges as (select * from unnest(${edges.map((e) => e.repository)}::text[], ${edges.map((e) => e.parent)}::text[], ${edges.map((e) => e.childAt)}::timestamptz[])
-        as e(repository, parent, child_at)),
-      found as (select e.repository, e.parent, e.child_at, c.committed_at as parent_at from edges e
-        left join commits c on c.repository = e.repository and c.sha = e.parent),
-      missing as (insert into commit_missing_parents (repository, sha, earliest_child_at)
-        select repository, parent, min(child_at) from found where parent_at is null group by repository, parent
-        on conflict (repository, sha) do update set earliest_child_at = least(commit_missing_parents.earliest_child_at, excluded.earliest_child_at)),
-      arrived as (select * from unnest(${arrived.map((c) => c.repository)}::text[], ${arrived.map((c) => c.sha)}::text[],
-        ${arrived.map((c) => c.committed_at.toISOString())}::timestamptz[]) as a(repository, sha, committed_at)),
-      late as (delete from commit_missing_parents m using arrived a where m.repository = a.repository and m.sha = a.sha
-        returning m.repository, m.earliest_child_at, a.committed_at),
-      inverted as (insert into commit_time_inversions (repository)
-        select repository from found where parent_at > child_at
-        union select repository from late where committed_at > earliest_child_at
-        union select unnest(${[...inverted]}::text[])
-        on conflict do nothing)
-    -- A late parent can extend walks already made; a changed commit is a different graph.
-    select sr.service_id, null::timestamptz as from_at from service_repositories sr
-    where sr.repository in (select repository from late) or sr.repository = any(${changed}::text[])
-    union all
-    -- Facts made without a graph walk (the deployed commit or its base unknown, or a pull
-    -- request's list standing in for the walk) change when that commit or a listed one arrives.
-    select f.service_id, f.finished_at from deployment_facts f
-      join deployments d on d.id = f.deployment_id
-      left join deployments previous on previous.id = f.previous_deployment_id
-    where f.shipped_basis <> 'graph' and (d.commit_sha in (select sha from arrived) or previous.commit_sha in (select sha from arrived)
-      or exists (select 1 from pull_requests p where p.merge_commit_sha = d.commit_sha and p.merged_at is not null
-        and p.commit_shas && ${arrived.map((c) => c.sha)}::text[]))`.execute(trx);
-  return toMarks(rows);
+  if (arrived.length) {
+    // A late parent can extend walks already made, back to any time.
+    const { rows: late } = await sql<{ repository: string; earliest_child_at: Date; sha: string }>`
+      delete from commit_missing_parents m where (m.repository, m.sha) in (select * from unnest(${arrived.map((c) => c.repository)}::text[], ${arrived.map((c) => c.sha)}::text[]))
+      returning m.repository, m.sha, m.earliest_child_at`.execute(trx);
+    const arrivedAt = new Map(arrived.map((c) => [`${c.repository}\u0000${c.sha}`, c.committed_at]));
+    for (const row of late) {
+      wholeHistory(row.repository);
+      if (arrivedAt.get(`${row.repository}\u0000${row.sha}`)! > row.earliest_child_at) inverted.add(row.repository);
+    }
+    // Facts made without a graph walk (the deployed commit or its base unknown, or a pull
+    // request's list standing in for the walk) change when that commit or a listed one arrives.
+    const shas = new Set(arrived.map((c) => c.sha));
+    for (const f of await context.factsWithoutWalk()) {
+      if ((f.head && shas.has(f.head)) || (f.base && shas.has(f.base))) marks.push({ serviceId: f.service_id, from: f.finished_at });
+    }
+    for (const f of await context.pullRequestsOfFactsWithoutWalk()) {
+      if (f.commit_shas.some((sha) => shas.has(sha))) marks.push({ serviceId: f.service_id, from: f.finished_at });
+    }
+  }
+  if (inverted.size) await sql`insert into commit_time_inversions (repository) select unnest(${[...inverted]}::text[]) on conflict do nothing`.execute(trx);
+  return marks;
 }
 
-export async function marksForPullRequests(trx: Trx, written: WrittenPullRequest[]): Promise<DerivationMark[]> {
-  const credited: { repository: string; sha: string }[] = [];
-  const mergeShas: string[] = [];
+export async function marksForPullRequests(trx: Trx, context: MarkContext, written: WrittenPullRequest[]): Promise<DerivationMark[]> {
+  const marks: DerivationMark[] = [];
+  const servicesOf = await context.servicesOf();
+  const repositoriesOf = new Map<string, string[]>();
+  for (const [repository, services] of servicesOf) for (const id of services) repositoriesOf.set(id, [...(repositoriesOf.get(id) ?? []), repository]);
+  // A change is keyed by (service, repository, sha); a pull request credits a sha in any repository of its services.
+  const credited: { serviceId: string; repository: string; sha: string }[] = [];
+  const mergeShas = new Set<string>();
   for (const pr of written) {
     for (const [mergedAt, merge, shas] of [
       [pr.merged_at, pr.merge_commit_sha, pr.commit_shas],
       [pr.previous_merged_at, pr.previous_merge_commit_sha, pr.previous_commit_shas ?? []],
     ] as const) {
       if (mergedAt === null) continue; // an open pull request is no input to derivation
-      if (merge) mergeShas.push(merge);
-      for (const sha of merge ? [merge, ...shas] : shas) credited.push({ repository: pr.repository, sha });
+      if (merge) mergeShas.add(merge);
+      for (const serviceId of servicesOf.get(pr.repository) ?? []) {
+        for (const repository of repositoriesOf.get(serviceId) ?? []) {
+          for (const sha of merge ? [merge, ...shas] : shas) credited.push({ serviceId, repository, sha });
+        }
+      }
     }
   }
-  if (!credited.length) return [];
-  // A merge commit is only looked up for facts made without a graph walk; changes are keyed by
-  // (service, repository, sha), and a pull request credits a sha in any of its services' repositories.
+  if (!credited.length) return marks;
+  // A merge commit matters to facts made without a walk only.
+  for (const f of await context.factsWithoutWalk()) if (f.head && mergeShas.has(f.head)) marks.push({ serviceId: f.service_id, from: f.finished_at });
   const { rows } = await sql<MarkRow>`
-    select f.service_id, f.finished_at as from_at from deployment_facts f join deployments d on d.id = f.deployment_id
-    where f.shipped_basis <> 'graph' and d.commit_sha = any(${mergeShas}::text[])
-    union all
-    select dc.service_id, min(dc.deployed_at) from unnest(${credited.map((c) => c.repository)}::text[], ${credited.map((c) => c.sha)}::text[]) as x(repository, sha)
-      join service_repositories sr on sr.repository = x.repository
-      join service_repositories own on own.service_id = sr.service_id
-      join deployment_changes dc on dc.service_id = sr.service_id and dc.repository = own.repository and dc.sha = x.sha
-    group by dc.service_id`.execute(trx);
-  return toMarks(rows);
+    select service_id, min(from_at) as from_at from (
+      select x.service_id, (select deployed_at from deployment_changes dc where dc.service_id = x.service_id and dc.repository = x.repository and dc.sha = x.sha) as from_at
+      from unnest(${credited.map((c) => c.serviceId)}::text[], ${credited.map((c) => c.repository)}::text[], ${credited.map((c) => c.sha)}::text[]) as x(service_id, repository, sha)) c
+    where from_at is not null group by service_id`.execute(trx);
+  return [...marks, ...toMarks(rows)];
 }
 
 export async function marksForIncidents(trx: Trx, rows: WrittenIncident[]): Promise<DerivationMark[]> {
@@ -191,11 +253,11 @@ export async function marksForIncidents(trx: Trx, rows: WrittenIncident[]): Prom
   const { rows: found } = await sql<MarkRow>`
     select service_id, finished_at as from_at from deployments where external_id = any(${[...linked]}::text[])
     union all
-    select d.service_id, d.finished_at from unnest(${causes.map((c) => c.serviceId)}::text[], ${causes.map((c) => c.sha)}::text[]) as x(service_id, sha)
+    select x.service_id, d.finished_at from unnest(${causes.map((c) => c.serviceId)}::text[], ${causes.map((c) => c.sha)}::text[]) as x(service_id, sha)
       join deployments d on d.commit_sha = x.sha and d.service_id = x.service_id
     union all
-    select dc.service_id, dc.deployed_at from unnest(${causes.map((c) => c.serviceId)}::text[], ${causes.map((c) => c.sha)}::text[]) as x(service_id, sha)
-      join service_repositories own on own.service_id = x.service_id
-      join deployment_changes dc on dc.service_id = x.service_id and dc.repository = own.repository and dc.sha = x.sha`.execute(trx);
-  return [...marks, ...toMarks(found)];
+    select x.service_id, (select deployed_at from deployment_changes dc where dc.service_id = x.service_id and dc.repository = own.repository and dc.sha = x.sha)
+    from unnest(${causes.map((c) => c.serviceId)}::text[], ${causes.map((c) => c.sha)}::text[]) as x(service_id, sha)
+      join service_repositories own on own.service_id = x.service_id`.execute(trx);
+  return [...marks, ...toMarks(found.filter((row) => row.from_at !== null))];
 }

@@ -13,7 +13,7 @@ import { queueDerivations, type DerivationMark } from '../derive/queue.js';
 import { isProductionOf } from '../derive/rederive.js';
 import { markAnchorsDirty, type Anchor } from './dirty.js';
 import {
-  INCIDENT_FIELDS, incidentVersions, marksForCommits, marksForDeployments, marksForIncidents, marksForPullRequests,
+  INCIDENT_FIELDS, incidentVersions, MarkContext, marksForCommits, marksForDeployments, marksForIncidents, marksForPullRequests,
   type WrittenCommit, type WrittenDeployment, type WrittenIncident, type WrittenPullRequest,
 } from './derivation-marks.js';
 import { validateRecords, type Catalog, type Locator } from './validate.js';
@@ -59,6 +59,7 @@ export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: Nor
   const byKind = <K extends RecordKind>(kind: K) =>
     records.filter((r): r is Extract<NormalizedRecord, { kind: K }> => r.kind === kind).map((r) => r.record as RecordOf<K>);
   const marks: DerivationMark[] = [];
+  const context = new MarkContext(trx);
   const anchors: Anchor[] = [];
   const add = (written: { inserted: number; updated: number }, total: number) => {
     counts.inserted += written.inserted;
@@ -66,9 +67,9 @@ export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: Nor
     counts.unchanged += total - written.inserted - written.updated;
   };
   const commits = dedupe(byKind('commit'), (c) => `${c.repository}\u0000${c.sha}`);
-  add(await upsertCommits(trx, commits, marks), byKind('commit').length);
+  add(await upsertCommits(trx, context, commits, marks), byKind('commit').length);
   const pullRequests = dedupe(byKind('pull_request'), (p) => `${p.repository}\u0000${p.number}`);
-  add(await upsertPullRequests(trx, pullRequests, marks), byKind('pull_request').length);
+  add(await upsertPullRequests(trx, context, pullRequests, marks), byKind('pull_request').length);
   const deployments = dedupe(byKind('deployment'), (d) => `${d.source}\u0000${d.external_id}`);
   add(await upsertDeployments(trx, deployments, marks), byKind('deployment').length);
   const incidents = dedupe(byKind('incident'), (i) => `${i.source}\u0000${i.external_id}`);
@@ -192,7 +193,7 @@ const byKey = <T extends Record<string, unknown>>(rows: T[], keys: (keyof T)[]) 
   return (written: Record<string, unknown>) => map.get(keys.map((key) => String(written[key as string])).join('\u0000'))!;
 };
 
-async function upsertCommits(trx: Trx, commits: CommitRecord[], marks: DerivationMark[]) {
+async function upsertCommits(trx: Trx, context: MarkContext, commits: CommitRecord[], marks: DerivationMark[]) {
   const parts = [];
   for (const chunk of chunks(commits.map(commitRow))) {
     const rows = await upsertRows<{ repository: string; sha: string; previous_committed_at: Date | null }>(
@@ -203,13 +204,13 @@ async function upsertCommits(trx: Trx, commits: CommitRecord[], marks: Derivatio
       const { parents, committed_at } = sent(row);
       return { ...row, parents: parents as string[], committed_at: new Date(committed_at as string) };
     });
-    marks.push(...(await marksForCommits(trx, written)));
+    marks.push(...(await marksForCommits(trx, context, written)));
     parts.push(tally(rows));
   }
   return sum(parts);
 }
 
-async function upsertPullRequests(trx: Trx, pullRequests: PullRequestRecord[], marks: DerivationMark[]) {
+async function upsertPullRequests(trx: Trx, context: MarkContext, pullRequests: PullRequestRecord[], marks: DerivationMark[]) {
   const parts = [];
   for (const chunk of chunks(pullRequests.map(pullRequestRow))) {
     type Stored = Pick<WrittenPullRequest, 'repository' | 'previous_merged_at' | 'previous_merge_commit_sha' | 'previous_commit_shas'>;
@@ -221,7 +222,7 @@ async function upsertPullRequests(trx: Trx, pullRequests: PullRequestRecord[], m
       const { merged_at, merge_commit_sha, commit_shas } = sent(row);
       return { ...row, merged_at: merged_at ? new Date(merged_at as string) : null, merge_commit_sha: (merge_commit_sha as string | null) ?? null, commit_shas: (commit_shas as string[]) ?? [] };
     });
-    marks.push(...(await marksForPullRequests(trx, written)));
+    marks.push(...(await marksForPullRequests(trx, context, written)));
     parts.push(tally(rows));
   }
   return sum(parts);
