@@ -127,8 +127,9 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
     from unnest(${reading.map(([id]) => id)}::text[], ${reading.map(([, cutoff]) => cutoff.toISOString())}::timestamptz[],
       ${reading.map(([id]) => start.get(id)!.finished_at.toISOString())}::timestamptz[], ${reading.map(([id]) => start.get(id)!.id)}::int[]) as w(service_id, cutoff, t1, id1)
     join service_repositories sr on sr.service_id = w.service_id
-    -- Lateral, so the index serves the time bound too (a join left it to a filter over every commit of the repository).
-    cross join lateral (select * from commits c where c.repository = sr.repository and c.committed_at >= w.cutoff) c
+    -- A lateral the planner cannot flatten (offset 0), so the index serves the time bound too: as
+    -- a join, the bound was a filter over every commit of the repository.
+    cross join lateral (select * from commits c where c.repository = sr.repository and c.committed_at >= w.cutoff offset 0) c
     cross join lateral (select exists (select 1 from deployment_changes dc where dc.service_id = w.service_id and dc.repository = c.repository
       and dc.sha = c.sha and (dc.deployed_at, dc.deployment_id) < (w.t1, w.id1)) as shipped_before) x`.execute(trx);
   const loadedShas: { serviceId: string; sha: string }[] = [];
