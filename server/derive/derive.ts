@@ -1,5 +1,5 @@
-// Record-level derivations that SQL does badly, run at ingest in plain TypeScript and
-// stored as facts with their reasons (STYLE.md): which commits each production deployment
+// Record-level derivations that SQL does badly, run by the compute job (rederive.ts) in plain
+// TypeScript and stored as facts with their reasons (STYLE.md): which commits each production deployment
 // shipped, whether it failed and why, and whether it was rework (KPIS.md, DORA KPIs).
 import type { FailureReason, ReworkReason, ShippedBasis } from '../db/schema.js';
 import type { CommitGraph } from './commit-graph.js';

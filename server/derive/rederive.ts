@@ -1,8 +1,9 @@
-// Re-derives the facts of the services a write touched and stores what changed: only facts
-// that actually changed are written and mark their cells dirty. The history is read
-// set-based, one query per kind of record for a chunk of services rather than eight queries
-// per service, and each service is then derived on its own by the pure derivation
-// (derive.ts), exactly as if it were alone; the differences are written a chunk at a time.
+// Re-derives the facts of the services ingest queued (queue.ts) and stores what changed: only
+// facts that actually changed are written and mark their cells dirty. A service queued from a
+// time is derived from its window (window.ts) where that is exact, else whole. Either way the
+// inputs are read set-based, one query per kind of record for a chunk of services, and each
+// service is then derived on its own by the pure derivation (derive.ts), exactly as if it were
+// alone; the differences are written a chunk at a time.
 import { sql, type Insertable, type RawBuilder, type Transaction } from 'kysely';
 import type { OrgConfig } from '../config.js';
 import type { Database } from '../db/schema.js';

@@ -200,4 +200,37 @@ describe('windowed derivation', () => {
     if (!mixed && !inversions) expect(total.windowed).toBeGreaterThan(total.whole);
     expect(total.windowed).toBeGreaterThan(0);
   });
+
+  it('re-derives a deployment whose pull request stood in for the walk when one of its commits arrives late', async () => {
+    for (const h of [windowed, whole]) await sql.raw(`truncate ${TABLES} restart identity`).execute(h.db);
+    const sha = (n: number) => `${n.toString(16).padStart(4, '0')}`.padEnd(40, 'c');
+    const at = (hour: number) => iso(START + hour * HOUR);
+    const commit = (n: number, parents: number[], hour: number): Item => ({
+      kind: 'commit', value: { repository: 'acme/gamma', sha: sha(n), parents: parents.map(sha), authored_at: at(hour), committed_at: at(hour) },
+    });
+    // gamma's first deployment ships pull request #1 (commits 1 and 2, squashed into 3): no
+    // previous deployment, so its list stands in for a walk; commit 1, a parent of no stored
+    // commit, is only synced later.
+    const batches: Item[][] = [
+      [
+        commit(2, [], 2), commit(3, [], 3),
+        { kind: 'pull_request', value: { repository: 'acme/gamma', number: 1, opened_at: at(0), merged_at: at(3), merge_commit_sha: sha(3), commit_shas: [sha(1), sha(2)] } },
+        { kind: 'deployment', value: { source: 'ci', external_id: 'g-1', service: 'gamma', environment: 'production', status: 'success', finished_at: at(4), commit_sha: sha(3) } },
+      ],
+      [commit(1, [], 1)],
+    ];
+    for (const batch of batches) {
+      await windowed.db.transaction().execute(async (trx) => {
+        await ingestInTransaction(trx, windowed.config.org, normalized(windowed, batch));
+        await derivePending(trx, windowed.config.org);
+      });
+      await whole.db.transaction().execute(async (trx) => {
+        await ingestInTransaction(trx, whole.config.org, normalized(whole, batch));
+        await rederiveServices(trx, Object.keys(SERVICE_REPOSITORIES), whole.config.org);
+      });
+    }
+    const expected = await derived(whole.db);
+    expect(expected.changes.map((c) => c.sha)).toEqual([sha(1), sha(2), sha(3)]);
+    expect(await derived(windowed.db)).toEqual(expected);
+  });
 });
