@@ -81,7 +81,6 @@ async function deriveAll(trx: Trx, marks: DerivationMark[], org: OrgConfig, opti
     hotfixLabels: org.rework.hotfixLabels,
   };
   const stats: DerivationStats = { services: 0, windowed: 0, whole: 0 };
-  if (!marks.length) return stats;
   const requested = marks.map((m) => m.serviceId);
   // A service missing from `services` has no rule: it is left alone.
   const known = new Set((await trx.selectFrom('services').select('id').where('id', '=', anyText(requested)).execute()).map((s) => s.id));

@@ -5,8 +5,9 @@
 // it already shipped. Commits are read from a time on, not whole: the deployed commits'
 // earliest time, less a margin. That is exact where commit times rise along parent edges
 // (repositories where they do not are derived whole, see commit_time_inversions) as long as no
-// walk needs a commit older than that; a walk that would is caught (CommitGraph.incomplete)
-// and the service is derived whole instead.
+// walk needs a commit older than that; a walk that would is caught (CommitGraph.incomplete),
+// the window is read again further back (MARGINS_MS), and after the last margin the service is
+// derived whole.
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { GraphCommit } from './commit-graph.js';
