@@ -137,8 +137,9 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
   for (const [serviceId, repository, sha, parents, authoredAt, shippedBefore] of JSON.parse(loaded!.json) as [string, string, string, string[], number, boolean][]) {
     const history = of(serviceId);
     history.commits.push({ repository, sha, parents, authoredAt: new Date(authoredAt) });
+    // Only a commit no earlier deployment shipped can be credited to a pull request here.
     if (shippedBefore) history.shipped.add(sha);
-    loadedShas.push({ serviceId, sha });
+    else loadedShas.push({ serviceId, sha });
   }
   // The edge of what was read: parents not read that are stored all the same (older than the cutoff).
   const outside: { serviceId: string; sha: string }[] = [];
@@ -157,7 +158,7 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
     if (beyond) for (const c of history.commits) if (c.parents.some((parent) => beyond.has(parent))) history.truncated.add(c.sha);
   }
 
-  // The merged pull requests that credit a loaded commit, in id order (which one is credited depends on it).
+  // The merged pull requests that credit a commit the window may ship, in id order (which one is credited depends on it).
   const { rows: pullRequests } = await sql<{ service_id: string; repository: string; number: number; merge_commit_sha: string | null; commit_shas: string[] }>`
     with loaded as (select service_id, array_agg(sha) as shas from unnest(${loadedShas.map((l) => l.serviceId)}::text[], ${loadedShas.map((l) => l.sha)}::text[])
       as l(service_id, sha) group by service_id)
