@@ -2,9 +2,13 @@
 // a fixed clock, and the fastify app (driven with inject, never listening).
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { expect } from 'vitest';
+import type { NormalizedRecord, RecordKind } from '../connectors/contract.js';
 import { buildApp } from '../server/app.js';
 import { parseEnv, parseOrgConfig, type Config } from '../server/config.js';
 import type { Db } from '../server/db/database.js';
+import { catalogOf } from '../server/ingest/ingest.js';
+import { validateRecords } from '../server/ingest/validate.js';
 import { computeKpis, type ComputeResult } from '../server/kpi/engine.js';
 import { fixedClock } from '../server/lib/clock.js';
 import { syncOrg } from '../server/org/sync-org.js';
@@ -38,6 +42,13 @@ export async function createHarness(options: { orgYaml: string; now: Date; apiTo
       await database.close();
     },
   };
+}
+
+/** Records as a request would send them, validated against the harness's organisation (all must pass). */
+export function normalized(h: Harness, items: { kind: RecordKind; value: Record<string, unknown> }[]): NormalizedRecord[] {
+  const { records, problems } = validateRecords(items, catalogOf(h.config.org), (index) => ({ index }));
+  expect(problems).toEqual([]);
+  return records;
 }
 
 const TABLES = [

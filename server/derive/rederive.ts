@@ -15,7 +15,9 @@ import {
 import { markAnchorsDirty, type Anchor } from '../ingest/dirty.js';
 import { takeQueuedDerivations, type DerivationMark } from './queue.js';
 import { loadWindows, MARGINS_MS } from './window.js';
-import { changeOfTuple, changeTupleColumns, epochMs, factOfRow, incidentOfRow, type ChangeTuple } from './rows.js';
+import {
+  changeOfTuple, changeTupleColumns, DEPLOYMENT_INPUT_COLUMNS, deploymentOfRow, epochMs, factOfRow, INCIDENT_INPUT_COLUMNS, incidentOfRow, type ChangeTuple,
+} from './rows.js';
 
 type Trx = Transaction<Database>;
 
@@ -142,9 +144,11 @@ interface Differences {
   anchors: Anchor[];
 }
 
+const noDifferences = (): Differences => ({ goneFacts: [], goneChanges: [], addedFacts: [], addedChanges: [], anchors: [] });
+
 /** Derives each window of the chunk and writes the differences; returns the services to derive whole instead. */
 async function rederiveWindowChunk(trx: Trx, marks: { serviceId: string; from: Date }[], rules: DerivationRules, timeZone: string): Promise<string[]> {
-  const differences: Differences = { goneFacts: [], goneChanges: [], addedFacts: [], addedChanges: [], anchors: [] };
+  const differences = noDifferences();
   const derivedHere = new Set<string>();
   const whole: string[] = [];
   let pending = marks;
@@ -181,7 +185,7 @@ async function rederiveWindowChunk(trx: Trx, marks: { serviceId: string; from: D
 
 async function rederiveChunk(trx: Trx, serviceIds: string[], rules: DerivationRules, timeZone: string): Promise<void> {
   const histories = await loadHistories(trx, serviceIds);
-  const differences: Differences = { goneFacts: [], goneChanges: [], addedFacts: [], addedChanges: [], anchors: [] };
+  const differences = noDifferences();
   for (const serviceId of serviceIds) {
     const history = histories.get(serviceId)!;
     const derived = deriveServiceFacts({
@@ -213,16 +217,14 @@ async function loadHistories(trx: Trx, serviceIds: string[]): Promise<Map<string
 
   const deployments = await trx
     .selectFrom('deployments')
-    .select(['service_id', 'id', 'external_id', 'finished_at', 'commit_sha', 'ref', 'labels'])
+    .select(DEPLOYMENT_INPUT_COLUMNS)
     .where('service_id', '=', anyText(serviceIds))
     .where('is_production', '=', true)
     .execute();
   /** external_id → the chunk's services with a production deployment of that id. */
   const deploymentOwners = new Map<string, Set<string>>();
   for (const d of deployments) {
-    of(d.service_id).deployments.push({
-      id: d.id, externalId: d.external_id, finishedAt: d.finished_at, commitSha: d.commit_sha?.toLowerCase() ?? null, ref: d.ref, labels: d.labels,
-    });
+    of(d.service_id).deployments.push(deploymentOfRow(d));
     const owners = deploymentOwners.get(d.external_id) ?? new Set<string>();
     owners.add(d.service_id);
     deploymentOwners.set(d.external_id, owners);
@@ -232,7 +234,7 @@ async function loadHistories(trx: Trx, serviceIds: string[]): Promise<Map<string
   const chunk = new Set(serviceIds);
   const incidents = await trx
     .selectFrom('incidents')
-    .select(['id', 'service_id', 'created_at', 'started_at', 'resolved_at', 'deployment_external_id', 'cause_commit_sha', 'resolved_by_deployment_external_id'])
+    .select(INCIDENT_INPUT_COLUMNS)
     .where((eb) =>
       eb.or([
         eb('service_id', '=', anyText(serviceIds)),

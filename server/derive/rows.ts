@@ -2,7 +2,7 @@
 // (rederive.ts) and the window reader (window.ts).
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { DerivedChange, DerivedFacts, IncidentInput } from './derive.js';
+import type { DeploymentInput, DerivedChange, DerivedFacts, IncidentInput } from './derive.js';
 
 /**
  * A timestamp as epoch milliseconds, truncated to the millisecond as pg and PGlite truncate it
@@ -17,8 +17,19 @@ export const factOfRow = (f: Selectable<Database['deployment_facts']>): DerivedF
   reworkReason: f.rework_reason, reworkIncidentId: f.rework_incident_id,
 });
 
-type IncidentRow = Pick<Selectable<Database['incidents']>,
-  'id' | 'service_id' | 'created_at' | 'started_at' | 'resolved_at' | 'deployment_external_id' | 'cause_commit_sha' | 'resolved_by_deployment_external_id'>;
+/** The deployments columns a derivation reads. */
+export const DEPLOYMENT_INPUT_COLUMNS = ['service_id', 'id', 'external_id', 'finished_at', 'commit_sha', 'ref', 'labels'] as const;
+export type DeploymentRow = Pick<Selectable<Database['deployments']>, (typeof DEPLOYMENT_INPUT_COLUMNS)[number]>;
+
+export const deploymentOfRow = (d: DeploymentRow): DeploymentInput => ({
+  id: d.id, externalId: d.external_id, finishedAt: d.finished_at, commitSha: d.commit_sha?.toLowerCase() ?? null, ref: d.ref, labels: d.labels,
+});
+
+/** The incidents columns a derivation reads. */
+export const INCIDENT_INPUT_COLUMNS = [
+  'id', 'service_id', 'created_at', 'started_at', 'resolved_at', 'deployment_external_id', 'cause_commit_sha', 'resolved_by_deployment_external_id',
+] as const;
+export type IncidentRow = Pick<Selectable<Database['incidents']>, (typeof INCIDENT_INPUT_COLUMNS)[number]>;
 
 export const incidentOfRow = (i: IncidentRow): IncidentInput => ({
   id: i.id, serviceId: i.service_id, createdAt: i.created_at, startedAt: i.started_at, resolvedAt: i.resolved_at,

@@ -12,7 +12,9 @@ import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { GraphCommit } from './commit-graph.js';
 import type { DeploymentInput, DerivedChange, DerivedFacts, IncidentInput, PullRequestInput } from './derive.js';
-import { changeOfTuple, changeTupleColumns, epochMs, factOfRow, incidentOfRow, type ChangeTuple } from './rows.js';
+import {
+  changeOfTuple, changeTupleColumns, deploymentOfRow, epochMs, factOfRow, incidentOfRow, INCIDENT_INPUT_COLUMNS, type ChangeTuple, type DeploymentRow, type IncidentRow,
+} from './rows.js';
 
 type Trx = Transaction<Database>;
 
@@ -39,21 +41,8 @@ export interface WindowHistory {
   changes: DerivedChange[];
 }
 
-interface DeploymentRow {
-  service_id: string;
-  id: number;
-  external_id: string;
-  finished_at: Date;
-  commit_sha: string | null;
-  ref: string | null;
-  labels: string[];
-}
-
-const INCIDENT_COLUMNS = sql.raw('i.id, i.service_id, i.created_at, i.started_at, i.resolved_at, i.deployment_external_id, i.cause_commit_sha, i.resolved_by_deployment_external_id');
-
-const deploymentOf = (d: DeploymentRow): DeploymentInput => ({
-  id: d.id, externalId: d.external_id, finishedAt: d.finished_at, commitSha: d.commit_sha?.toLowerCase() ?? null, ref: d.ref, labels: d.labels,
-});
+/** The incidents columns a derivation reads, of `incidents i`. */
+const INCIDENT_COLUMNS = sql.join(INCIDENT_INPUT_COLUMNS.map((column) => sql.ref(`i.${column}`)));
 
 /**
  * Windows for services queued from a time on. A service comes back in `whole` when it has
@@ -77,7 +66,7 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
 
   for (const { serviceId, previous } of starts) {
     windows.set(serviceId, {
-      previous: deploymentOf(previous), shipped: new Set(), deployments: [], incidents: [], pullRequests: [], commits: [],
+      previous: deploymentOfRow(previous), shipped: new Set(), deployments: [], incidents: [], pullRequests: [], commits: [],
       truncated: new Set(), facts: [], changes: [],
     });
   }
@@ -93,7 +82,7 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
     join deployments d on d.service_id = w.service_id and d.is_production and d.finished_at >= w.t1 and (d.finished_at, d.id) >= (w.t1, w.id1)`.execute(trx);
   const owners = new Map<string, Set<string>>();
   for (const d of deployments) {
-    of(d.service_id).deployments.push(deploymentOf(d));
+    of(d.service_id).deployments.push(deploymentOfRow(d));
     owners.set(d.external_id, new Set([...(owners.get(d.external_id) ?? []), d.service_id]));
   }
 
@@ -181,7 +170,7 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
   // or naming a cause commit), and any naming one of the window's deployments.
   const windowIds = [...windows.keys()];
   const externalIds = [...owners.keys()];
-  const { rows: incidents } = await sql<Parameters<typeof incidentOfRow>[0]>`
+  const { rows: incidents } = await sql<IncidentRow>`
     select i.* from unnest(${windowIds}::text[], ${windowIds.map((id) => start.get(id)!.finished_at.toISOString())}::timestamptz[]) as w(service_id, t1)
     cross join lateral (select ${INCIDENT_COLUMNS} from incidents i where i.service_id = w.service_id
       and (coalesce(i.started_at, i.created_at) >= w.t1 or i.created_at >= w.t1 or i.resolved_at >= w.t1 or i.cause_commit_sha is not null)) i

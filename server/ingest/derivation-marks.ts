@@ -92,19 +92,23 @@ const toMarks = (rows: MarkRow[]): DerivationMark[] => rows.map((row) => ({ serv
  * compute job, never inside an ingest, so neither changes while the ingest runs.
  */
 export class MarkContext {
-  #repositories?: Promise<Map<string, string[]>>;
+  #catalog?: Promise<{ servicesOf: Map<string, string[]>; repositoriesOf: Map<string, string[]> }>;
   #withoutWalk?: Promise<{ service_id: string; finished_at: Date; head: string | null; base: string | null }[]>;
   #pullRequests?: Promise<{ service_id: string; finished_at: Date; commit_shas: string[] }[]>;
   constructor(private readonly trx: Trx) {}
 
-  /** repository → the services it belongs to. */
-  servicesOf(): Promise<Map<string, string[]>> {
-    this.#repositories ??= this.trx.selectFrom('service_repositories').select(['service_id', 'repository']).execute().then((rows) => {
-      const map = new Map<string, string[]>();
-      for (const row of rows) map.set(row.repository, [...(map.get(row.repository) ?? []), row.service_id]);
-      return map;
+  /** repository → the services it belongs to, and service → its repositories. */
+  catalog() {
+    this.#catalog ??= this.trx.selectFrom('service_repositories').select(['service_id', 'repository']).execute().then((rows) => {
+      const servicesOf = new Map<string, string[]>();
+      const repositoriesOf = new Map<string, string[]>();
+      for (const row of rows) {
+        servicesOf.set(row.repository, [...(servicesOf.get(row.repository) ?? []), row.service_id]);
+        repositoriesOf.set(row.service_id, [...(repositoriesOf.get(row.service_id) ?? []), row.repository]);
+      }
+      return { servicesOf, repositoriesOf };
     });
-    return this.#repositories;
+    return this.#catalog;
   }
 
   /** The merged pull requests whose list stood in for a walk: merging the fact's deployed commit, in one of its service's repositories. */
@@ -141,7 +145,7 @@ export function marksForDeployments(rows: WrittenDeployment[]): DerivationMark[]
 export async function marksForCommits(trx: Trx, context: MarkContext, written: WrittenCommit[]): Promise<DerivationMark[]> {
   if (!written.length) return [];
   const marks: DerivationMark[] = [];
-  const servicesOf = await context.servicesOf();
+  const { servicesOf } = await context.catalog();
   const wholeHistory = (repository: string) => marks.push(...(servicesOf.get(repository) ?? []).map((serviceId) => ({ serviceId, from: null })));
   // Parent edges: a parent written alongside is checked here; only the others are looked up.
   const alongside = new Map(written.map((c) => [`${c.repository}\u0000${c.sha}`, c.committed_at.getTime()]));
@@ -202,9 +206,7 @@ export async function marksForCommits(trx: Trx, context: MarkContext, written: W
 
 export async function marksForPullRequests(trx: Trx, context: MarkContext, written: WrittenPullRequest[]): Promise<DerivationMark[]> {
   const marks: DerivationMark[] = [];
-  const servicesOf = await context.servicesOf();
-  const repositoriesOf = new Map<string, string[]>();
-  for (const [repository, services] of servicesOf) for (const id of services) repositoriesOf.set(id, [...(repositoriesOf.get(id) ?? []), repository]);
+  const { servicesOf, repositoriesOf } = await context.catalog();
   // A change is keyed by (service, repository, sha); a pull request credits a sha in any repository of its services.
   const credited: { serviceId: string; repository: string; sha: string }[] = [];
   const mergeShas = new Set<string>();

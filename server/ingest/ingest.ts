@@ -124,12 +124,12 @@ export async function upsertRows<R>(
   // One probe of the stored row per sent row answers both questions: is the payload the same
   // (the row is left out), and what were the `previous` columns (read before the insert: every
   // part of a WITH sees the table as it was when the statement began).
-  const keyOf = (key: string) => sql`(sent.value->>${key})::${sql.raw(KEY_TYPES[key] ?? 'text')}`;
+  const keyIn = (value: string, key: string) => sql`(${sql.ref(value)}->>${key})::${sql.raw(KEY_TYPES[key] ?? 'text')}`;
   const { rows: written } = await sql<R & { inserted: boolean }>`
     with sent as (
       select e.value, stored.payload = e.value->'payload' as same${sql.join(previous.map((column) => sql`, stored.${sql.ref(column)} as ${sql.ref(`previous_${column}`)}`), sql``)}
       from jsonb_array_elements(${rowsAsJson(rows)}::jsonb) e
-      left join ${sql.table(table)} stored on ${sql.join(keys.map((key) => sql`stored.${sql.ref(key)} = (e.value->>${key})::${sql.raw(KEY_TYPES[key] ?? 'text')}`), sql` and `)}
+      left join ${sql.table(table)} stored on ${sql.join(keys.map((key) => sql`stored.${sql.ref(key)} = ${keyIn('e.value', key)}`), sql` and `)}
     ),
     written as (
       insert into ${sql.table(table)} (${ids(columns)})
@@ -141,7 +141,7 @@ export async function upsertRows<R>(
     )
     ${previous.length
       ? sql`select ${sql.join([...returning, 'inserted'].map((column) => sql`written.${sql.ref(column)}`))}, ${sql.join(previous.map((column) => sql`sent.${sql.ref(`previous_${column}`)}`))}
-        from written join sent on ${sql.join(keys.map((key) => sql`written.${sql.ref(key)} = ${keyOf(key)}`), sql` and `)}`
+        from written join sent on ${sql.join(keys.map((key) => sql`written.${sql.ref(key)} = ${keyIn('sent.value', key)}`), sql` and `)}`
       : sql`select * from written`}`.execute(trx);
   return written;
 }

@@ -6,13 +6,12 @@
 // pull requests merged late, and incidents linked every way the derivation links them.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NormalizedRecord, RecordKind } from '../../connectors/contract.js';
+import type { RecordKind } from '../../connectors/contract.js';
 import type { Db } from '../../server/db/database.js';
 import { derivePending, rederiveServices, type DerivationStats } from '../../server/derive/rederive.js';
-import { catalogOf, ingestInTransaction } from '../../server/ingest/ingest.js';
-import { validateRecords } from '../../server/ingest/validate.js';
+import { ingestInTransaction } from '../../server/ingest/ingest.js';
 import { Random } from '../../server/lib/random.js';
-import { createHarness, type Harness } from '../harness.js';
+import { createHarness, normalized, type Harness } from '../harness.js';
 
 const orgYaml = `
 organisation: { time_zone: UTC, implicit_failure_linkage: true }
@@ -127,12 +126,6 @@ function history(seed: number, options: { inversions: boolean; mixed: boolean })
     }
   }
   return stream.sort((a, b) => a.at - b.at).map((s) => s.item);
-}
-
-function normalized(h: Harness, items: Item[]): NormalizedRecord[] {
-  const { records, problems } = validateRecords(items, catalogOf(h.config.org), (index) => ({ index }));
-  expect(problems).toEqual([]);
-  return records;
 }
 
 /** Facts and changes with every surrogate id as a natural key. */

@@ -4,12 +4,11 @@
 // repository, incidents link across services, and a deployment moves between services.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NormalizedRecord, RecordKind } from '../../connectors/contract.js';
+import type { RecordKind } from '../../connectors/contract.js';
 import type { Db } from '../../server/db/database.js';
-import { catalogOf, ingestInTransaction } from '../../server/ingest/ingest.js';
+import { ingestInTransaction } from '../../server/ingest/ingest.js';
 import { derivePending, rederiveServices, type RederiveOptions } from '../../server/derive/rederive.js';
-import { validateRecords } from '../../server/ingest/validate.js';
-import { createHarness, type Harness } from '../harness.js';
+import { createHarness, normalized, type Harness } from '../harness.js';
 import { sha } from '../factories.js';
 
 const orgYaml = `
@@ -120,12 +119,6 @@ afterAll(async () => {
   await set?.close();
   await alone?.close();
 });
-
-function normalized(h: Harness, items: Item[]): NormalizedRecord[] {
-  const { records, problems } = validateRecords(items, catalogOf(h.config.org), (index) => ({ index }));
-  expect(problems).toEqual([]);
-  return records;
-}
 
 /** Ingest, then the derivation the next compute would run first. */
 const ingest = (h: Harness, items: Item[], options?: RederiveOptions) =>
