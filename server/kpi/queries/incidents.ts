@@ -62,7 +62,7 @@ export function recoveredFailedDeployments(filter: CellFilter) {
       f.finished_at, f.recovered_at, f.failure_reason, f.failure_incident_ids,
       (extract(epoch from f.recovered_at - f.finished_at) / 60.0)::float8 as duration_minutes
     from deployment_facts f
-    join deployments d on d.id = f.deployment_id
+    left join deployments d on d.id = f.deployment_id -- left (every fact has its deployment): unused by the rollup, the planner drops it
     ${scopeJoin(filter, sql`f.service_id`, recoveredAnchor)}
     where f.is_failed and f.recovered_at is not null and ${cellCondition(filter, recoveredAnchor)}`;
 }

@@ -6,7 +6,7 @@ with population as (
       f.change_count, f.shipped_basis, f.is_failed, f.failure_reason, f.failure_incident_ids,
       f.rolled_back_by_deployment_id, f.recovered_at, f.is_rework, f.rework_reason, f.rework_incident_id
     from deployment_facts f
-    join deployments d on d.id = f.deployment_id
+    left join deployments d on d.id = f.deployment_id -- left (every fact has its deployment): unused by the rollup, the planner drops it
     join scope_members sm on sm.service_id = f.service_id and f.finished_at >= sm.valid_from and f.finished_at < sm.valid_to
     where sm.scope_type = $4 and sm.scope_id = $5
         and f.finished_at >= $6::timestamptz and f.finished_at < $7::timestamptz

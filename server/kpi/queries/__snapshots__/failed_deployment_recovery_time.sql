@@ -5,7 +5,7 @@ with population as (
       f.finished_at, f.recovered_at, f.failure_reason, f.failure_incident_ids,
       (extract(epoch from f.recovered_at - f.finished_at) / 60.0)::float8 as duration_minutes
     from deployment_facts f
-    join deployments d on d.id = f.deployment_id
+    left join deployments d on d.id = f.deployment_id -- left (every fact has its deployment): unused by the rollup, the planner drops it
     join scope_members sm on sm.service_id = f.service_id and f.recovered_at >= sm.valid_from and f.recovered_at < sm.valid_to
     where f.is_failed and f.recovered_at is not null and sm.scope_type = $3 and sm.scope_id = $4
         and f.recovered_at >= $5::timestamptz and f.recovered_at < $6::timestamptz
