@@ -5,10 +5,12 @@ import * as coreTables from './2026_11_22_0001_core_tables.js';
 import * as reportSnapshots from './2026_11_22_0002_report_snapshots.js';
 import * as kpiValuesOneIndex from './2026_11_30_0003_kpi_values_one_index.js';
 import * as derivationQueue from './2026_11_30_0004_derivation_queue.js';
+import * as kpiValuesDetailsJson from './2026_11_30_0005_kpi_values_details_json.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_core_tables': coreTables,
   '2026_11_22_0002_report_snapshots': reportSnapshots,
   '2026_11_30_0003_kpi_values_one_index': kpiValuesOneIndex,
   '2026_11_30_0004_derivation_queue': derivationQueue,
+  '2026_11_30_0005_kpi_values_details_json': kpiValuesDetailsJson,
 };

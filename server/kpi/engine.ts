@@ -13,6 +13,7 @@ import { cellKey, groupByPopulation, loadRecords, loadScopes, loadServiceIds, ro
 import { KPIS } from './registry.js';
 import { deleteSetting, readSetting, writeSetting } from '../org/settings.js';
 import { derivePending, type DerivationStats } from '../derive/rederive.js';
+import { StoredCells, upsertStatements, type CellRow } from './stored-cells.js';
 
 type Trx = Transaction<Database>;
 
@@ -53,8 +54,7 @@ export async function computeKpis(db: Db, org: OrgConfig, options: { all?: boole
 
 async function computeAll(trx: Trx, org: OrgConfig, now: Date): Promise<number> {
   await trx.deleteFrom('dirty_periods').execute();
-  await trx.deleteFrom('kpi_values').execute();
-  return rollupInto(trx, org, now, await quarterPasses(trx, org.timeZone));
+  return rollupInto(trx, org, now, await quarterPasses(trx, org.timeZone), await StoredCells.load(trx, 'all'));
 }
 
 /** One pass of the rollup: the records it reads (anchors in [from, to)) and the cells it keeps. */
@@ -143,8 +143,7 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number
   const { rows: listed } = await sql<{ period_type: PeriodType; scope_type: string; scope_id: string; period_start: string }>`
     select period_type, scope_type, scope_id, period_start::text as period_start from compute_cells`.execute(trx);
   if (!listed.length) return 0;
-  await sql`delete from kpi_values k using compute_cells cc where k.period_type = cc.period_type
-    and k.scope_type = cc.scope_type and k.scope_id = cc.scope_id and k.period_start = cc.period_start`.execute(trx);
+  const stored = await StoredCells.load(trx, 'compute_cells');
   const wanted = new Map<PeriodType, Set<string>>();
   let from = Infinity;
   let to = -Infinity;
@@ -157,16 +156,17 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number
     wanted.set(cell.period_type, keys);
   }
   // Only records inside the listed periods can fall in a listed cell.
-  return rollupInto(trx, org, now, [{ load: { from: new Date(from), to: new Date(to) }, wanted }]);
+  return rollupInto(trx, org, now, [{ load: { from: new Date(from), to: new Date(to) }, wanted }], stored);
 }
 
 /**
- * Rolls every KPI up into cells (rollup.ts), pass by pass, and stores them. Postgres writes
- * earlier cells while later ones are rolled up; one population is held at a time (read ahead,
- * a second one raised the peak memory of a large organisation's full recompute by 30 MB and
- * saved nothing).
+ * Rolls every KPI up into cells (rollup.ts), pass by pass, and stores those that differ from
+ * the `stored` ones they replace (stored-cells.ts); the stored cells no pass produced go at
+ * the end. Postgres writes earlier cells while later ones are rolled up; one population is
+ * held at a time (read ahead, a second one raised the peak memory of a large organisation's
+ * full recompute by 30 MB and saved nothing).
  */
-async function rollupInto(trx: Trx, org: OrgConfig, now: Date, passes: Pass[]): Promise<number> {
+async function rollupInto(trx: Trx, org: OrgConfig, now: Date, passes: Pass[], stored: StoredCells): Promise<number> {
   const scopes = await loadScopes(trx);
   const services = await loadServiceIds(trx);
   const writes = new BoundedWrites(2);
@@ -180,12 +180,13 @@ async function rollupInto(trx: Trx, org: OrgConfig, now: Date, passes: Pass[]): 
           if (pass.wanted && !wanted) continue;
           const rolled = rollupCells(records, scopes, kpi, periodType, org.timeZone, { wanted, startsFrom: pass.startsFrom, startsBefore: pass.startsBefore });
           cells += rolled.length;
-          await writeCells(trx, kpi, periodType, rolled, org.timeZone, now, writes);
+          await writeCells(trx, kpi, periodType, rolled, org.timeZone, now, stored, writes);
         }
       }
     }
   }
   await writes.drain();
+  await stored.deleteLeftover(trx);
   return cells;
 }
 
@@ -228,18 +229,14 @@ export async function aggregateKpi(db: Db | Trx, kpi: KpiDefinition, filter: Cel
   return rows;
 }
 
-/** Stores rolled-up cells, 5,000 per statement: one JSON parameter instead of 9 per row. */
-async function writeCells(trx: Trx, kpi: KpiDefinition, periodType: PeriodType, cells: RolledCell[], timeZone: string, now: Date, writes: BoundedWrites): Promise<void> {
-  for (let i = 0; i < cells.length; i += 5000) {
-    const rows = cells.slice(i, i + 5000).map((cell) => {
-      const period = periodOfLocalDate(periodType, cell.periodStart, timeZone);
-      const { value, n, details } = kpi.toValue({ scope_type: cell.scopeType, scope_id: cell.scopeId, period_start: cell.periodStart, ...cell.row }, elapsedHours(period, now));
-      return { kpi_key: kpi.key, scope_type: cell.scopeType, scope_id: cell.scopeId, period_type: periodType, period_start: cell.periodStart, value, n, details };
-    });
-    await writes.add(sql`
-      insert into kpi_values (kpi_key, scope_type, scope_id, period_type, period_start, value, n, details, computed_at)
-      select r.kpi_key, r.scope_type, r.scope_id, r.period_type, r.period_start, r.value, r.n, r.details, ${now.toISOString()}::timestamptz
-      from json_to_recordset(${JSON.stringify(rows)}::json)
-        as r(kpi_key text, scope_type text, scope_id text, period_type text, period_start date, value float8, n integer, details jsonb)`.execute(trx));
-  }
+/** Stores the rolled-up cells whose content differs from their stored twins'. */
+async function writeCells(
+  trx: Trx, kpi: KpiDefinition, periodType: PeriodType, cells: RolledCell[], timeZone: string, now: Date, stored: StoredCells, writes: BoundedWrites,
+): Promise<void> {
+  const rows: CellRow[] = cells.map((cell) => {
+    const period = periodOfLocalDate(periodType, cell.periodStart, timeZone);
+    const { value, n, details } = kpi.toValue({ scope_type: cell.scopeType, scope_id: cell.scopeId, period_start: cell.periodStart, ...cell.row }, elapsedHours(period, now));
+    return { scopeType: cell.scopeType, scopeId: cell.scopeId, periodStart: cell.periodStart, value, n, detailsJson: JSON.stringify(details) };
+  });
+  for (const statement of upsertStatements(kpi.key, periodType, stored.changed(kpi.key, periodType, rows), now)) await writes.add(statement.execute(trx));
 }
