@@ -233,9 +233,12 @@ export async function aggregateKpi(db: Db | Trx, kpi: KpiDefinition, filter: Cel
 async function writeCells(
   trx: Trx, kpi: KpiDefinition, periodType: PeriodType, cells: RolledCell[], timeZone: string, now: Date, stored: StoredCells, writes: BoundedWrites,
 ): Promise<void> {
+  // Every scope's cell of a period has the same length so far: one period lookup (luxon) per period, not per cell.
+  const hoursOf = new Map<string, number>();
   const rows: CellRow[] = cells.map((cell) => {
-    const period = periodOfLocalDate(periodType, cell.periodStart, timeZone);
-    const { value, n, details } = kpi.toValue({ scope_type: cell.scopeType, scope_id: cell.scopeId, period_start: cell.periodStart, ...cell.row }, elapsedHours(period, now));
+    let hours = hoursOf.get(cell.periodStart);
+    if (hours === undefined) hoursOf.set(cell.periodStart, (hours = elapsedHours(periodOfLocalDate(periodType, cell.periodStart, timeZone), now)));
+    const { value, n, details } = kpi.toValue({ scope_type: cell.scopeType, scope_id: cell.scopeId, period_start: cell.periodStart, ...cell.row }, hours);
     return { scopeType: cell.scopeType, scopeId: cell.scopeId, periodStart: cell.periodStart, value, n, detailsJson: JSON.stringify(details) };
   });
   for (const statement of upsertStatements(kpi.key, periodType, stored.changed(kpi.key, periodType, rows), now)) await writes.add(statement.execute(trx));
