@@ -61,7 +61,9 @@ export const KpiEntrySchema = Type.Object({
     Type.Null(),
   ]),
   period: PeriodSchema,
-  computed_at: Type.Union([Type.String(), Type.Null()]),
+  computed_at: Type.Union([Type.String(), Type.Null()], {
+    description: 'When the compute that wrote this value ran; a later compute that finds the same value leaves it. Null: no value stored.',
+  }),
   details: Type.Object({}, { additionalProperties: true }),
 });
 
