@@ -1,0 +1,55 @@
+// Ingest writes a kind's records 1,000 per statement and builds the next statement while the
+// database writes the current one (server/ingest/ingest.ts, pipelined). A statement that
+// fails part-way through a batch fails the whole call, and the transaction leaves nothing.
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestRecords } from '../../server/ingest/ingest.js';
+import { createHarness, normalized, tableCounts, type Harness } from '../harness.js';
+
+const orgYaml = `
+organisation: { name: Acme, time_zone: Europe/Berlin }
+teams: [{ id: eng }]
+services: [{ id: api, owner: eng, repositories: [acme/api] }]
+`;
+const now = new Date('2026-11-20T12:00:00Z');
+const sha = (i: number) => i.toString(16).padStart(40, '0');
+const commits = (count: number) => Array.from({ length: count }, (_, i) => ({
+  kind: 'commit' as const,
+  value: { repository: 'acme/api', sha: sha(i), parents: i ? [sha(i - 1)] : [], authored_at: '2026-11-02T08:00:00Z', committed_at: new Date(Date.parse('2026-11-02T08:00:00Z') + i * 1000).toISOString() },
+}));
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness({ orgYaml, now });
+});
+afterAll(async () => h?.close());
+
+describe('an ingest of several statements', () => {
+  it('writes every chunk, in order', async () => {
+    const counts = await ingestRecords(h.db, h.config.org, normalized(h, commits(2500)));
+    expect(counts).toEqual({ received: 2500, inserted: 2500, updated: 0, unchanged: 0 });
+    expect((await tableCounts(h.db)).commits).toBe(2500);
+    // Each commit's parent came in an earlier chunk or earlier in its own: none is missing.
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from commit_missing_parents`.execute(h.db);
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('fails whole, writing nothing, when a later chunk\'s statement fails', async () => {
+    await sql`delete from commits`.execute(h.db);
+    await sql`delete from derivation_queue`.execute(h.db);
+    // A stand-in for any failure inside the database: a trigger that rejects one commit of the third chunk.
+    await sql`create function reject_commit() returns trigger language plpgsql as $$
+      begin if new.sha = ${sql.lit(sha(2100))} then raise exception 'rejected %', new.sha; end if; return new; end $$`.execute(h.db);
+    await sql`create trigger reject_commit before insert on commits for each row execute function reject_commit()`.execute(h.db);
+    try {
+      await expect(ingestRecords(h.db, h.config.org, normalized(h, commits(2500)))).rejects.toThrow(`rejected ${sha(2100)}`);
+    } finally {
+      await sql`drop trigger reject_commit on commits`.execute(h.db);
+      await sql`drop function reject_commit()`.execute(h.db);
+    }
+    const counts = await tableCounts(h.db);
+    expect(counts.commits).toBe(0);
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from derivation_queue`.execute(h.db);
+    expect(rows[0]!.n).toBe(0);
+  });
+});
