@@ -71,9 +71,9 @@ export class StoredCells {
       ? sql`kpi_values k`
       : sql`compute_cells cc join kpi_values k on k.period_type = cc.period_type and k.scope_type = cc.scope_type
           and k.scope_id = cc.scope_id and k.period_start = cc.period_start`;
-    // One string per scope rather than a row per cell: fields and cells joined by control
-    // characters, which JSON text (the details) never holds unescaped. Read as JSON instead,
-    // the details text cost three times as much to escape.
+    // One string per scope, kpi and period type rather than a row per cell: fields and cells
+    // joined by control characters, which JSON text (the details) never holds unescaped. As
+    // JSON, with the details text escaped in it, the query took 1.1 s for 320k cells, not 0.3 s.
     const { rows } = await sql<{ scope_type: string; scope_id: string; kpi_key: string; period_type: PeriodType; cells: string }>`
       select k.scope_type, k.scope_id, k.kpi_key, k.period_type,
         string_agg(concat_ws(${FIELD}, k.period_start - date '1970-01-01', coalesce(k.value::text, 'null'), k.n, k.details), ${CELL}) as cells
