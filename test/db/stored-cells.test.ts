@@ -10,6 +10,8 @@ import { seedDemo } from '../../server/demo/seed.js';
 import type { Db } from '../../server/db/database.js';
 import { ingestRecords } from '../../server/ingest/ingest.js';
 import { computeKpis } from '../../server/kpi/engine.js';
+import type { PeriodType } from '../../server/kpi/keys.js';
+import { StoredCells, type CellRow } from '../../server/kpi/stored-cells.js';
 import { fixedClock } from '../../server/lib/clock.js';
 import { createHarness, kpiValues, normalized, type Harness } from '../harness.js';
 
@@ -47,6 +49,27 @@ describe('a recompute over the demo organisation', () => {
     const run = await computeKpis(h.db, h.config.org, { all: true, now });
     expect(run.cells).toBe(before.size);
     expect(await storedRows(h.db)).toEqual(before);
+  });
+
+  it('reads every stored cell back with its content, whatever the number of scopes per read', async () => {
+    const { rows } = await sql<{ kpi_key: string; period_type: PeriodType; scope_type: string; scope_id: string; period_start: string; value: number | null; n: number; details: string }>`
+      select kpi_key, period_type, scope_type, scope_id, period_start::text as period_start, value, n, details::text as details from kpi_values`.execute(h.db);
+    const groups = new Map<string, CellRow[]>();
+    for (const row of rows) {
+      const key = `${row.kpi_key} ${row.period_type}`;
+      groups.set(key, [...(groups.get(key) ?? []), { scopeType: row.scope_type, scopeId: row.scope_id, periodStart: row.period_start, value: row.value, n: row.n, detailsJson: row.details }]);
+    }
+    for (const perRead of [1, 7, 1000]) {
+      await h.db.transaction().execute(async (trx) => {
+        const stored = await StoredCells.load(trx, 'all', perRead);
+        expect(stored.size).toBe(rows.length);
+        for (const [key, cells] of groups) {
+          const [kpi, periodType] = key.split(' ') as [string, PeriodType];
+          expect(stored.changed(kpi, periodType, cells)).toEqual([]);
+        }
+        expect(stored.size).toBe(0);
+      });
+    }
   });
 
   it('rewrites exactly the cells whose content changed, and leaves the others their computed_at', async () => {
