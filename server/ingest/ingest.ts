@@ -155,15 +155,17 @@ function upsertStatement<R>(
 
 /**
  * Runs one upsert per chunk of `items`, in order, each chunk's `after` (its derivation marks)
- * before the next upsert. The next chunk's rows and statement are built (rows mapped, JSON
- * serialised) while the database writes the current one: serially, building them took about
- * 0.2 s of the 1.4 s a large organisation's 20k-record sample takes to ingest.
+ * before the next upsert, and counts the rows inserted and updated. The next chunk's rows and
+ * statement are built (rows mapped, JSON serialised) while the database writes the current
+ * one: serially, building them took about 0.2 s of the 1.4 s a large organisation's
+ * 20k-record sample takes to ingest.
  */
-async function pipelined<T, R>(
+async function pipelined<T, R extends { inserted: boolean }>(
   trx: Trx, items: T[], prepare: (chunk: T[]) => { rows: Record<string, unknown>[]; statement: RawBuilder<R> },
   after: (written: R[], rows: Record<string, unknown>[]) => Promise<void> | void,
-): Promise<void> {
+): Promise<{ inserted: number; updated: number }> {
   const parts = chunks(items);
+  const counts = [];
   let next = parts.length ? prepare(parts[0]!) : null;
   for (let i = 0; i < parts.length; i++) {
     const current = next!;
@@ -172,8 +174,11 @@ async function pipelined<T, R>(
     // Let the statement reach the socket (kysely dispatches it a few promise hops on), then build the next.
     await new Promise((resolve) => setImmediate(resolve));
     next = i + 1 < parts.length ? prepare(parts[i + 1]!) : null;
-    await after((await running).rows, current.rows);
+    const { rows } = await running;
+    counts.push(tally(rows));
+    await after(rows, current.rows);
   }
+  return sum(counts);
 }
 
 /** A JSON array of the rows; `payload` is already JSON text and goes in as the object it holds. */
@@ -224,8 +229,7 @@ const byKey = <T extends Record<string, unknown>>(rows: T[], keys: (keyof T)[]) 
 };
 
 async function upsertCommits(trx: Trx, context: MarkContext, commits: CommitRecord[], marks: DerivationMark[]) {
-  const parts: { inserted: number; updated: number }[] = [];
-  await pipelined(trx, commits, (chunk) => {
+  return pipelined(trx, commits, (chunk) => {
     const rows = chunk.map(commitRow);
     return { rows, statement: upsertStatement<{ repository: string; sha: string; previous_committed_at: Date | null }>('commits', rows, ['repository', 'sha'], ['repository', 'sha'], {}, ['committed_at']) };
   }, async (rows, sentRows) => {
@@ -235,15 +239,12 @@ async function upsertCommits(trx: Trx, context: MarkContext, commits: CommitReco
       return { ...row, parents: parents as string[], committed_at: new Date(committed_at as string) };
     });
     marks.push(...(await marksForCommits(trx, context, written)));
-    parts.push(tally(rows));
   });
-  return sum(parts);
 }
 
 async function upsertPullRequests(trx: Trx, context: MarkContext, pullRequests: PullRequestRecord[], marks: DerivationMark[]) {
-  const parts: { inserted: number; updated: number }[] = [];
   type Stored = Pick<WrittenPullRequest, 'repository' | 'previous_merged_at' | 'previous_merge_commit_sha' | 'previous_commit_shas'>;
-  await pipelined(trx, pullRequests, (chunk) => {
+  return pipelined(trx, pullRequests, (chunk) => {
     const rows = chunk.map(pullRequestRow);
     return { rows, statement: upsertStatement<Stored & { number: number }>('pull_requests', rows, ['repository', 'number'], ['repository', 'number'], {}, ['merged_at', 'merge_commit_sha', 'commit_shas']) };
   }, async (rows, sentRows) => {
@@ -253,17 +254,14 @@ async function upsertPullRequests(trx: Trx, context: MarkContext, pullRequests: 
       return { ...row, merged_at: merged_at ? new Date(merged_at as string) : null, merge_commit_sha: (merge_commit_sha as string | null) ?? null, commit_shas: (commit_shas as string[]) ?? [] };
     });
     marks.push(...(await marksForPullRequests(trx, context, written)));
-    parts.push(tally(rows));
   });
-  return sum(parts);
 }
 
 // Set as the row is written: derivation reads production deployments only.
 const isProduction = sql<boolean>`coalesce((select ${isProductionOf('incoming')} from services s where s.id = incoming.service_id), false)`;
 
 async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], marks: DerivationMark[]) {
-  const parts: { inserted: number; updated: number }[] = [];
-  await pipelined(trx, deployments, (chunk) => {
+  return pipelined(trx, deployments, (chunk) => {
     const rows = chunk.map(deploymentRow);
     return {
       rows,
@@ -271,18 +269,14 @@ async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], mark
     };
   }, (rows) => {
     marks.push(...marksForDeployments(rows));
-    parts.push(tally(rows));
   });
-  return sum(parts);
 }
 
 async function upsertIncidents(trx: Trx, incidents: IncidentRecord[], marks: DerivationMark[], anchors: Anchor[]) {
-  const parts: { inserted: number; updated: number }[] = [];
-  await pipelined(trx, incidents, (chunk) => {
+  return pipelined(trx, incidents, (chunk) => {
     const rows = chunk.map(incidentRow);
     return { rows, statement: upsertStatement<WrittenIncident>('incidents', rows, ['source', 'external_id'], [...INCIDENT_FIELDS], {}, [...INCIDENT_FIELDS]) };
   }, async (rows) => {
-    parts.push(tally(rows));
     if (!rows.length) return;
     // Time to restore reads incidents directly: their old and new anchors are dirty.
     for (const row of rows) {
@@ -293,5 +287,4 @@ async function upsertIncidents(trx: Trx, incidents: IncidentRecord[], marks: Der
     }
     marks.push(...(await marksForIncidents(trx, rows)));
   });
-  return sum(parts);
 }
