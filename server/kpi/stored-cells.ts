@@ -26,6 +26,8 @@ const CELL = '\u0002';
 const DAY_MS = 86_400_000;
 const dayOf = (date: string) => Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+/** A kpi and period type as one map key (deleteLeftover splits it again). */
+const groupKey = (kpi: string, periodType: string) => `${kpi}\u0000${periodType}`;
 /** Scopes whose stored cells are read per query in a full recompute. */
 const SCOPES_PER_READ = 150;
 /** Days since 1970 fit 16 bits until 2149: a cell is (scope index, day) in one small integer. */
@@ -120,7 +122,7 @@ export class StoredCells {
 
   /** The cells not stored with this content; each is taken out of the stored set. */
   changed(kpi: string, periodType: PeriodType, cells: CellRow[]): CellRow[] {
-    const group = this.groups.get(`${kpi}\u0000${periodType}`);
+    const group = this.groups.get(groupKey(kpi, periodType));
     if (!group?.size) return cells;
     return cells.filter((cell) => {
       const id = this.indexOf(cell.scopeType, cell.scopeId) * DAYS + dayOf(cell.periodStart);
@@ -152,7 +154,7 @@ export class StoredCells {
   }
 
   private group(kpi: string, periodType: PeriodType): Map<number, number> {
-    const key = `${kpi}\u0000${periodType}`;
+    const key = groupKey(kpi, periodType);
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = new Map()));
     return group;
