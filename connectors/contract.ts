@@ -87,10 +87,47 @@ export const IncidentRecord = Type.Object(
     resolved_by_deployment_external_id: OptionalText('external_id of the deployment that fixed it (counts as rework).'),
     root_cause_key: OptionalText('Stable key of the root cause, for recurrence.'),
     url: OptionalText('Link to the incident.', { format: 'uri' }),
+    urgency: Type.Optional(Type.Union([Type.Literal('high'), Type.Literal('low'), Type.Null()], {
+      description: 'Paging urgency where the tool has one (PagerDuty): a page is a high-urgency or sev1–2 incident.',
+    })),
+    dedup_key: OptionalText("The tool's grouping key (PagerDuty incident_key, Opsgenie alias); recurrence falls back to it without a root-cause key.", { maxLength: 500 }),
+    status_changed_at: OptionalTimestamp(
+      "When the tool last changed the incident's status (triggered, acknowledged, resolved, reopened). A webhook event older than the stored status does not undo it.",
+    ),
+    cause_pull_request: Type.Optional(Type.Union([
+      Type.String({ pattern: '^[^#\\s]+/[^#\\s]+#[1-9][0-9]*$', maxLength: 500, description: 'Pull request that caused it, as owner/repo#number; links to the deployment that shipped its merge commit.' }),
+      Type.Null(),
+    ])),
   },
   { title: 'Incident', additionalProperties: true },
 );
 export type IncidentRecord = Static<typeof IncidentRecord>;
+
+export const INCIDENT_EVENT_TYPES = ['triggered', 'acknowledged', 'unacknowledged', 'resolved', 'reopened', 'updated'] as const;
+export type IncidentEventType = (typeof INCIDENT_EVENT_TYPES)[number];
+
+/**
+ * One change to an incident, as a webhook reports it (PagerDuty v3, Opsgenie). A webhook
+ * carries what happened and when, and only part of the incident; the ingest layer merges it
+ * into the stored incident (server/ingest/incident-events.ts) so that events arriving out of
+ * order end in the same state as events in order.
+ */
+export interface IncidentEvent {
+  source: string;
+  /** The event's own id in its tool: a redelivery carries the same one. */
+  event_id: string;
+  incident_external_id: string;
+  /** `updated`: a change of attributes only (priority, service, title), not of status. */
+  type: IncidentEventType;
+  /** ISO 8601 with a zone: when it happened in the tool, not when it was delivered. */
+  occurred_at: string;
+  /**
+   * What the payload says of the incident itself, already translated (service mapped to a
+   * Bellwether service id, severity normalised). Absent fields are unknown, not cleared.
+   * `created_at` is absent when the payload lacks it (older PagerDuty payloads).
+   */
+  incident: Partial<Pick<IncidentRecord, 'service' | 'severity' | 'title' | 'created_at' | 'urgency' | 'dedup_key' | 'url'>>;
+}
 
 export const RECORD_KINDS = ['deployment', 'commit', 'pull_request', 'incident'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
@@ -129,10 +166,21 @@ export interface Batch<C> {
   cursor: C;
 }
 
+/** Counters a connector keeps while it pulls; the sync runner records them in `sync_runs`. */
+export interface SyncMetrics {
+  /** HTTP requests made, retries included. */
+  requests: number;
+  /** Of those, answered 304 Not Modified (free of the rate limit where the tool says so). */
+  notModified: number;
+}
+
 export interface SyncContext {
   now: Date;
   signal: AbortSignal;
   log: Logger;
+  metrics: SyncMetrics;
+  /** Backfill start when the stream has no cursor yet (`bellwether sync --since`). */
+  since?: Date;
 }
 
 /**

@@ -6,6 +6,7 @@ import * as reportSnapshots from './2026_11_22_0002_report_snapshots.js';
 import * as kpiValuesOneIndex from './2026_11_30_0003_kpi_values_one_index.js';
 import * as derivationQueue from './2026_11_30_0004_derivation_queue.js';
 import * as kpiValuesDetailsJson from './2026_11_30_0005_kpi_values_details_json.js';
+import * as incidentSources from './2026_11_30_0006_incident_sources.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_core_tables': coreTables,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0003_kpi_values_one_index': kpiValuesOneIndex,
   '2026_11_30_0004_derivation_queue': derivationQueue,
   '2026_11_30_0005_kpi_values_details_json': kpiValuesDetailsJson,
+  '2026_11_30_0006_incident_sources': incidentSources,
 };

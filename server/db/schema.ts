@@ -113,6 +113,12 @@ export interface IncidentsTable {
   resolved_by_deployment_external_id: string | null;
   root_cause_key: string | null;
   url: string | null;
+  urgency: 'high' | 'low' | null;
+  dedup_key: string | null;
+  status_changed_at: NullableTimestamp;
+  cause_pull_request: string | null;
+  /** Generated: the recurrence key (migration 0006). */
+  fingerprint: ColumnType<string, never, never>;
   payload: Json;
   ingested_at: WriteTimestamp;
   updated_at: WriteTimestamp;
@@ -198,6 +204,39 @@ export interface ReportSnapshotsTable {
   payload: Json;
 }
 
+/** A stream's high-water mark (connectors/contract.ts Batch.cursor), stored with its batch. */
+export interface ConnectorCursorsTable {
+  connector: string;
+  stream: string;
+  cursor: Json;
+  updated_at: WriteTimestamp;
+}
+export interface SyncRunsTable {
+  id: Generated<number>;
+  connector: string;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+  status: 'running' | 'succeeded' | 'failed';
+  streams: ColumnType<number, number | undefined, number>;
+  batches: ColumnType<number, number | undefined, number>;
+  records: ColumnType<number, number | undefined, number>;
+  inserted: ColumnType<number, number | undefined, number>;
+  updated: ColumnType<number, number | undefined, number>;
+  requests: ColumnType<number, number | undefined, number>;
+  not_modified: ColumnType<number, number | undefined, number>;
+  error: string | null;
+}
+export interface WebhookDeliveriesTable {
+  source: string;
+  delivery_id: string;
+  received_at: WriteTimestamp;
+  event_type: string;
+  subject: string | null;
+  status: 'applied' | 'pending' | 'ignored';
+  event: ColumnType<unknown, string | null, string | null>;
+  body: Json;
+}
+
 export interface Database {
   teams: TeamsTable;
   team_parents: TeamParentsTable;
@@ -219,6 +258,9 @@ export interface Database {
   commit_time_inversions: CommitTimeInversionsTable;
   job_runs: JobRunsTable;
   report_snapshots: ReportSnapshotsTable;
+  connector_cursors: ConnectorCursorsTable;
+  sync_runs: SyncRunsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type DeploymentRow = Selectable<DeploymentsTable>;

@@ -217,7 +217,8 @@ export const incidentRow = (i: IncidentRecord): Insertable<Database['incidents']
   created_at: i.created_at, started_at: i.started_at ?? null, acknowledged_at: i.acknowledged_at ?? null,
   resolved_at: i.resolved_at ?? null, deployment_external_id: i.deployment_external_id ?? null,
   cause_commit_sha: i.cause_commit_sha ?? null, resolved_by_deployment_external_id: i.resolved_by_deployment_external_id ?? null,
-  root_cause_key: i.root_cause_key ?? null, url: i.url ?? null, payload: JSON.stringify(i),
+  root_cause_key: i.root_cause_key ?? null, url: i.url ?? null, urgency: i.urgency ?? null, dedup_key: i.dedup_key ?? null,
+  status_changed_at: i.status_changed_at ?? null, cause_pull_request: i.cause_pull_request ?? null, payload: JSON.stringify(i),
 });
 
 // Only keys, the inserted flag and previous values come back: the rest of a written row is
