@@ -80,6 +80,14 @@ const OrgFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    incidents: Type.Optional(
+      Type.Object(
+        {
+          recurrence_window_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, description: 'An incident recurs when an earlier one with the same root cause was created this many days before it or fewer.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     teams: Type.Optional(Type.Array(TeamSchema)),
     services: Type.Optional(Type.Array(ServiceSchema)),
     targets: Type.Optional(
@@ -134,6 +142,8 @@ export interface OrgConfig {
   implicitFailureLinkage: boolean;
   computeSchedule: string;
   rework: { resolutionWindowMinutes: number; hotfixRefPattern: string | null; hotfixLabels: string[] };
+  /** Incident KPI settings (KPIS.md, Reliability). */
+  incidents: { recurrenceWindowDays: number };
   teams: TeamConfig[];
   services: ServiceConfig[];
   targets: { org: KpiTargets; teams: Record<string, KpiTargets>; services: Record<string, KpiTargets> };
@@ -341,6 +351,7 @@ function checkOrg(file: OrgFile, problems: FieldProblem[]): OrgConfig {
       hotfixRefPattern,
       hotfixLabels: file.rework?.hotfix_labels ?? ['hotfix'],
     },
+    incidents: { recurrenceWindowDays: file.incidents?.recurrence_window_days ?? 90 },
     teams,
     services,
     targets,

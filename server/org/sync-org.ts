@@ -57,6 +57,11 @@ function derivationSettings(org: OrgConfig) {
   };
 }
 
+/** Settings that change KPI values but no derived fact; when their hash changes every cell is recomputed. */
+function computeSettings(org: OrgConfig) {
+  return { recurrenceWindowDays: org.incidents.recurrenceWindowDays };
+}
+
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 export interface SyncOrgResult {
@@ -140,6 +145,9 @@ export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
 
     const derivationHash = hash(derivationSettings(org));
     const timeZoneChanged = stored.has('time_zone') && stored.get('time_zone') !== org.timeZone;
+    const computeHash = hash(computeSettings(org));
+    const computeSettingsChanged = stored.has('compute_hash') && stored.get('compute_hash') !== computeHash;
+    await writeSetting(trx, 'compute_hash', computeHash);
     const rederive = stored.get('derivation_hash') !== derivationHash;
     await writeSetting(trx, 'time_zone', org.timeZone);
     await writeSetting(trx, 'derivation_hash', derivationHash);
@@ -153,7 +161,8 @@ export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
     }
     // A new time zone moves every bucket, and a membership change can take records away
     // from a scope (whose old cells no dirty mark would reach): recompute everything next run.
-    if (timeZoneChanged || changedServices.length) await writeSetting(trx, 'full_recompute_pending', true);
+    // So do settings that change values (the recurrence window).
+    if (timeZoneChanged || computeSettingsChanged || changedServices.length) await writeSetting(trx, 'full_recompute_pending', true);
     return { changedServices, rederived: rederive };
   });
 }
