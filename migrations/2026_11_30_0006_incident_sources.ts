@@ -48,6 +48,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('records', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('inserted', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('updated', 'integer', (c) => c.notNull().defaultTo(0))
+    // Records the connector produced that failed validation: logged, left out, counted here.
+    .addColumn('rejected', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('requests', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('not_modified', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('error', 'text')

@@ -163,6 +163,18 @@ export interface EnvConfig {
   chromiumPath: string;
   /** BELLWETHER_NOW: the service's clock stands at this instant (demos, benchmarks); unset = the system clock. */
   now: Date | undefined;
+  /** Incident tools: API credentials and webhook secrets (several, comma-separated, while a secret is rotated). */
+  pagerduty: SourceEnv;
+  opsgenie: SourceEnv;
+}
+
+export interface SourceEnv {
+  /** PAGERDUTY_TOKEN / OPSGENIE_API_KEY; unset = no polling. */
+  token: string | undefined;
+  /** PAGERDUTY_API_URL / OPSGENIE_API_URL; unset = the tool's public API. */
+  apiUrl: string | undefined;
+  /** PAGERDUTY_WEBHOOK_SECRET / OPSGENIE_WEBHOOK_SECRET; empty = the webhook endpoint is off. */
+  webhookSecrets: string[];
 }
 
 export interface Config {
@@ -190,6 +202,8 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvConfig {
   if (env.BELLWETHER_NOW && (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(env.BELLWETHER_NOW) || Number.isNaN(now!.getTime()))) {
     problems.push({ path: 'env.BELLWETHER_NOW', message: `must be an ISO 8601 timestamp with a zone (Z or ±hh:mm), got ${JSON.stringify(env.BELLWETHER_NOW)}` });
   }
+  const pagerduty = sourceEnv(env, 'PAGERDUTY_TOKEN', 'PAGERDUTY_API_URL', 'PAGERDUTY_WEBHOOK_SECRET', problems);
+  const opsgenie = sourceEnv(env, 'OPSGENIE_API_KEY', 'OPSGENIE_API_URL', 'OPSGENIE_WEBHOOK_SECRET', problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     databaseUrl,
@@ -202,7 +216,18 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvConfig {
     webDir: env.BELLWETHER_WEB_DIR || undefined,
     chromiumPath: env.BELLWETHER_CHROMIUM_PATH || '/usr/bin/chromium',
     now,
+    pagerduty,
+    opsgenie,
   };
+}
+
+function sourceEnv(env: NodeJS.ProcessEnv, tokenName: string, urlName: string, secretName: string, problems: FieldProblem[]): SourceEnv {
+  const apiUrl = env[urlName] || undefined;
+  if (apiUrl && !/^https?:\/\/[^\s]+$/.test(apiUrl)) problems.push({ path: `env.${urlName}`, message: `must be an http(s) URL, got ${JSON.stringify(apiUrl)}` });
+  const secrets = (env[secretName] ?? '').split(',').map((secret) => secret.trim()).filter(Boolean);
+  // A short shared secret is guessable: the webhook would accept forged incidents.
+  if (secrets.some((secret) => secret.length < 16)) problems.push({ path: `env.${secretName}`, message: 'each secret must be at least 16 characters' });
+  return { token: env[tokenName] || undefined, apiUrl, webhookSecrets: secrets };
 }
 
 // ---------------------------------------------------------------- organisation file

@@ -222,6 +222,7 @@ export interface SyncRunsTable {
   records: ColumnType<number, number | undefined, number>;
   inserted: ColumnType<number, number | undefined, number>;
   updated: ColumnType<number, number | undefined, number>;
+  rejected: ColumnType<number, number | undefined, number>;
   requests: ColumnType<number, number | undefined, number>;
   not_modified: ColumnType<number, number | undefined, number>;
   error: string | null;

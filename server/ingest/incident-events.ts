@@ -1,0 +1,157 @@
+// Incident webhooks (PagerDuty v3, Opsgenie) report changes, not incidents: what happened, when,
+// and part of the incident. This merges each change into the stored incident so that events
+// arriving in any order, or more than once, end in the state the events in order give:
+// - the status follows the newest status change (`status_changed_at`): a resolved event older
+//   than a stored reopen changes nothing, a newer one resolves;
+// - the first acknowledgement is the earliest one reported, whenever it arrives;
+// - attributes (severity, title, service) follow the newest event that carried them.
+// An event about an incident not yet known, whose payload lacks its creation time, waits in
+// webhook_deliveries until the incident arrives (a poll, or its triggered event) and is then merged.
+import { sql, type Transaction } from 'kysely';
+import type { IncidentEvent, IncidentRecord } from '../../connectors/contract.js';
+import type { OrgConfig } from '../config.js';
+import type { Database } from '../db/schema.js';
+import type { FieldProblem } from '../lib/errors.js';
+import { catalogOf, ingestInTransaction, type IngestCounts } from './ingest.js';
+import { validateRecords } from './validate.js';
+
+type Trx = Transaction<Database>;
+
+/**
+ * The stored record plus when its attributes last changed, kept in the record itself (the
+ * incident's payload keeps every field of the record it was written from).
+ */
+type StoredIncident = IncidentRecord & { attributes_changed_at?: string };
+
+const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : Number.NEGATIVE_INFINITY);
+const earliest = (a: string | null | undefined, b: string | null | undefined) => (!a ? b ?? null : !b ? a : ms(a) <= ms(b) ? a : b);
+
+/** The incident's attributes an event may bring, without the ones it does not know. */
+function knownAttributes(event: IncidentEvent): Partial<IncidentRecord> {
+  return Object.fromEntries(Object.entries(event.incident).filter(([, value]) => value !== undefined)) as Partial<IncidentRecord>;
+}
+
+/**
+ * Merges one event into the stored incident; null when there is no stored incident and the
+ * event cannot make one (it lacks the service, severity, title or creation time). Pure.
+ */
+export function mergeIncidentEvent(stored: StoredIncident | null, event: IncidentEvent): StoredIncident | null {
+  const at = event.occurred_at;
+  const attributes = knownAttributes(event);
+  // A triggered event is the incident's creation: its time is the creation time when the payload has none.
+  if (event.type === 'triggered' && !attributes.created_at) attributes.created_at = at;
+  let record: StoredIncident;
+  if (stored) {
+    record = { ...stored };
+    if (ms(at) >= ms(stored.attributes_changed_at)) {
+      // The creation time never moves once known: a reopen is not a new incident.
+      const { created_at: _created, ...rest } = attributes;
+      Object.assign(record, rest, { attributes_changed_at: at });
+    }
+  } else {
+    const { service, severity, title, created_at } = attributes;
+    if (!service || !severity || !title || !created_at) return null;
+    record = {
+      ...attributes, source: event.source, external_id: event.incident_external_id, service, severity, title, created_at,
+      attributes_changed_at: at,
+    };
+  }
+
+  if (event.type === 'acknowledged') record.acknowledged_at = earliest(record.acknowledged_at, at);
+  if (event.type !== 'updated' && ms(at) >= ms(record.status_changed_at)) {
+    record.status_changed_at = at;
+    record.resolved_at = event.type === 'resolved' ? at : null;
+  }
+  return record;
+}
+
+/**
+ * Applies a record that says when its status changed (a poll) over what is stored: a status
+ * the store knows to be newer is kept, and so is an earlier acknowledgement. Pure.
+ */
+export function reconcileIncident(incoming: IncidentRecord, stored: StoredIncident | null): IncidentRecord {
+  if (!stored) return incoming;
+  const merged: StoredIncident = { ...incoming, acknowledged_at: earliest(incoming.acknowledged_at, stored.acknowledged_at) };
+  if (incoming.status_changed_at && stored.status_changed_at && ms(stored.status_changed_at) > ms(incoming.status_changed_at)) {
+    merged.status_changed_at = stored.status_changed_at;
+    merged.resolved_at = stored.resolved_at ?? null;
+  }
+  if (stored.attributes_changed_at) merged.attributes_changed_at = stored.attributes_changed_at;
+  return merged;
+}
+
+/** The stored records (payloads) of these incidents, locked until the transaction ends. */
+async function storedIncidents(trx: Trx, source: string, externalIds: string[]): Promise<Map<string, StoredIncident>> {
+  if (!externalIds.length) return new Map();
+  const { rows } = await sql<{ external_id: string; payload: StoredIncident }>`
+    select external_id, payload from incidents where source = ${source} and external_id = any(${externalIds}::text[])
+    order by id for update`.execute(trx);
+  return new Map(rows.map((row) => [row.external_id, row.payload]));
+}
+
+/**
+ * Keeps a poll from undoing newer webhook state: for incoming records that say when their
+ * status changed, reads the stored ones and reconciles (ingest.ts calls this before it writes).
+ */
+export async function reconcileWithStored(trx: Trx, incidents: IncidentRecord[]): Promise<IncidentRecord[]> {
+  const timed = incidents.filter((incident) => incident.status_changed_at);
+  if (!timed.length) return incidents;
+  const bySource = new Map<string, string[]>();
+  for (const incident of timed) bySource.set(incident.source, [...(bySource.get(incident.source) ?? []), incident.external_id]);
+  const stored = new Map<string, StoredIncident>();
+  for (const [source, ids] of bySource) {
+    for (const [id, record] of await storedIncidents(trx, source, ids)) stored.set(`${source}\u0000${id}`, record);
+  }
+  if (!stored.size) return incidents;
+  return incidents.map((incident) => (incident.status_changed_at ? reconcileIncident(incident, stored.get(`${incident.source}\u0000${incident.external_id}`) ?? null) : incident));
+}
+
+export type EventOutcome = 'applied' | 'pending' | 'invalid';
+
+/**
+ * Merges events into their stored incidents and ingests the results (validated like any
+ * record); an event that cannot make an incident yet is reported `pending`.
+ */
+export async function applyIncidentEvents(
+  trx: Trx, org: OrgConfig, events: IncidentEvent[],
+): Promise<{ outcomes: EventOutcome[]; problems: FieldProblem[]; counts: IngestCounts | null }> {
+  const outcomes: EventOutcome[] = [];
+  const merged = new Map<string, StoredIncident>();
+  const bySource = new Map<string, string[]>();
+  for (const event of events) bySource.set(event.source, [...(bySource.get(event.source) ?? []), event.incident_external_id]);
+  const stored = new Map<string, StoredIncident>();
+  for (const [source, ids] of bySource) {
+    for (const [id, record] of await storedIncidents(trx, source, [...new Set(ids)])) stored.set(`${source}\u0000${id}`, record);
+  }
+  // In order of occurrence, so a batch ends as its events in order would (the merge does not depend on it, but pending does).
+  const ordered = events.map((event, index) => ({ event, index })).sort((a, b) => ms(a.event.occurred_at) - ms(b.event.occurred_at) || a.index - b.index);
+  for (const { event, index } of ordered) {
+    const key = `${event.source}\u0000${event.incident_external_id}`;
+    const next = mergeIncidentEvent(merged.get(key) ?? stored.get(key) ?? null, event);
+    outcomes[index] = next ? 'applied' : 'pending';
+    if (next) merged.set(key, next);
+  }
+  if (!merged.size) return { outcomes, problems: [], counts: null };
+  const records = [...merged.values()];
+  const { records: valid, problems } = validateRecords(records.map((value) => ({ kind: 'incident' as const, value })), catalogOf(org), (index) => ({ index }));
+  if (problems.length) {
+    const bad = new Set(problems.map((problem) => records[problem.index!]!));
+    for (const { event, index } of ordered) if (bad.has(merged.get(`${event.source}\u0000${event.incident_external_id}`)!)) outcomes[index] = 'invalid';
+  }
+  const counts = valid.length ? await ingestInTransaction(trx, org, valid) : null;
+  return { outcomes, problems, counts };
+}
+
+/**
+ * Merges the waiting events of incidents just written (ingest.ts calls this after every
+ * incident upsert). They are marked applied first, so the ingest this causes finds none.
+ */
+export async function applyPendingEvents(trx: Trx, org: OrgConfig, incidents: { source: string; external_id: string }[]): Promise<void> {
+  if (!incidents.length) return;
+  const { rows } = await sql<{ event: IncidentEvent }>`
+    update webhook_deliveries w set status = 'applied'
+    from unnest(${incidents.map((i) => i.source)}::text[], ${incidents.map((i) => i.external_id)}::text[]) as k(source, external_id)
+    where w.status = 'pending' and w.source = k.source and w.subject = k.external_id
+    returning w.event`.execute(trx);
+  if (rows.length) await applyIncidentEvents(trx, org, rows.map((row) => row.event));
+}
