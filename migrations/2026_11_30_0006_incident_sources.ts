@@ -2,7 +2,8 @@
 // pushed by signed webhooks, and the sync machinery every connector shares.
 // - incidents gain what those tools say and the reliability KPIs read: paging urgency, the
 //   tool's grouping key, when the status last changed (so a late webhook cannot undo a newer
-//   status), a pull request named as the cause, and a recurrence fingerprint;
+//   status), a pull request named as the cause, whether a person set the cause through the
+//   API, and a recurrence fingerprint; failed deployments keep why each incident links to them;
 // - connector_cursors: each stream's high-water mark, written in the transaction of the batch it covers;
 // - sync_runs: one row per `bellwether sync`, with counts, requests made and 304s;
 // - webhook_deliveries: every accepted delivery once (a redelivery is recognised and changes
@@ -16,7 +17,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('dedup_key', 'text')
     .addColumn('status_changed_at', 'timestamptz')
     .addColumn('cause_pull_request', 'text')
+    // 'api' when a person set the cause through the API: a later sync of the incident keeps it.
+    .addColumn('cause_set_via', 'text')
     .execute();
+  // Why each incident of a failed deployment is linked to it, in failure_incident_ids order:
+  // deployment_id, commit, pull_request (prefixed api: when set through the API), or implicit.
+  await sql`alter table deployment_facts add column failure_link_reasons text[] not null default '{}'::text[]`.execute(db);
   // Recurrence compares incidents by root cause: the root-cause key, else the tool's grouping
   // key, else the service and the title with numbers and spacing normalised (KPIS.md).
   await sql`alter table incidents add column fingerprint text not null generated always as (coalesce(
@@ -83,9 +89,11 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('connector_cursors').execute();
   await db.schema.dropIndex('incidents_created_idx').execute();
   await db.schema.dropIndex('incidents_fingerprint_created_idx').execute();
+  await db.schema.alterTable('deployment_facts').dropColumn('failure_link_reasons').execute();
   await db.schema
     .alterTable('incidents')
     .dropColumn('fingerprint')
+    .dropColumn('cause_set_via')
     .dropColumn('cause_pull_request')
     .dropColumn('status_changed_at')
     .dropColumn('dedup_key')

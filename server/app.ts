@@ -10,12 +10,15 @@ import { registerCompression } from './http/plugins/compress.js';
 import { registerErrorHandler } from './http/plugins/errors.js';
 import { defaultWebDir, registerWeb } from './http/plugins/static-web.js';
 import { healthRoutes } from './http/routes/health.js';
+import { incidentRoutes } from './http/routes/v1/incidents.js';
 import { ingestRoutes } from './http/routes/v1/ingest.js';
 import { jobRoutes } from './http/routes/v1/jobs.js';
 import { kpiRoutes } from './http/routes/v1/kpis.js';
 import { orgRoutes } from './http/routes/v1/org.js';
 import { reportRoutes } from './http/routes/v1/reports.js';
 import { reportPdfRoutes } from './http/routes/v1/report-pdf.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
+import { webhookSources } from './http/webhook-sources.js';
 
 export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -55,9 +58,11 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register((scope) => orgRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register((scope) => kpiRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register((scope) => ingestRoutes(scope, deps), { prefix: '/api/v1' });
+  await app.register((scope) => incidentRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register((scope) => jobRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register((scope) => reportRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register((scope) => reportPdfRoutes(scope, deps, app), { prefix: '/api/v1' });
+  await app.register((scope) => webhookRoutes(scope, deps, webhookSources(deps.config)));
   await app.register((scope) => registerWeb(scope, deps.config.env.webDir ?? defaultWebDir()));
   return app;
 }

@@ -18,12 +18,16 @@ import { formatRelativeChange, formatValue } from './kpi/format.js';
 import { renderReportPdf } from './reports/render-pdf.js';
 import { readMonthlyReport, snapshotMonth } from './reports/snapshots.js';
 import { prepareDatabase, serve } from './main.js';
+import { runSync } from './sync/run-sync.js';
+import { SYNC_SOURCES, syncSource, type SyncSource } from './sync/sources.js';
 
 const USAGE = `usage: bellwether <command>
 
   serve                         start the API and the scheduled compute job (default)
   migrate                       run database migrations
   compute [--all]               recompute dirty KPI cells (or every cell)
+  sync SOURCE [--since DATE]    pull incidents from pagerduty or opsgenie (resumes from the
+                                last sync; --since sets where a first sync starts)
   import FILE [--kind K] [--format ndjson|json|csv]
                                 import records (deployment, commit, pull_request, incident)
   report --month YYYY-MM [--reissue --reason TEXT] [--pdf FILE]
@@ -34,7 +38,15 @@ const USAGE = `usage: bellwether <command>
   demo [--scale N] [--weeks N]  seed the demo organisation's data (needs no bellwether.yaml)
 
 Environment: DATABASE_URL (unset: embedded PGlite in BELLWETHER_DATA_DIR, default ./data),
-BELLWETHER_CONFIG (default ./bellwether.yaml), PORT (3000), HOST (127.0.0.1).`;
+BELLWETHER_CONFIG (default ./bellwether.yaml), PORT (3000), HOST (127.0.0.1),
+PAGERDUTY_TOKEN, PAGERDUTY_WEBHOOK_SECRET, OPSGENIE_API_KEY, OPSGENIE_WEBHOOK_SECRET.`;
+
+/** --since: a date (midnight UTC) or an ISO 8601 timestamp with a zone. */
+function parseSince(text: string): Date {
+  const at = /^\d{4}-\d\d-\d\d$/.test(text) ? new Date(`${text}T00:00:00Z`) : /(Z|[+-]\d\d:\d\d)$/i.test(text) ? new Date(text) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime())) throw new AppError('usage', 2, `--since must be a date (YYYY-MM-DD) or an ISO 8601 timestamp with a zone, got ${JSON.stringify(text)}`);
+  return at;
+}
 
 async function withDatabase<T>(config: Config, run: (db: Db) => Promise<T>): Promise<T> {
   const handle = await openDatabase({ databaseUrl: config.env.databaseUrl, dataDir: config.env.dataDir });
@@ -105,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
       reissue: { type: 'boolean', default: false },
       reason: { type: 'string' },
       pdf: { type: 'string' },
+      since: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -131,6 +144,28 @@ async function main(argv: string[]): Promise<number> {
         console.log(`compute${values.all ? ' --all' : ''}: ${outcome.status}, ${outcome.cells} cells in ${Math.round(performance.now() - started)} ms`);
         return outcome.status === 'failed' ? 1 : 0;
       });
+    case 'sync': {
+      const source = positionals[0];
+      if (!source || !(SYNC_SOURCES as readonly string[]).includes(source)) throw new AppError('usage', 2, `sync needs a SOURCE: ${SYNC_SOURCES.join(' or ')}`);
+      const since = values.since === undefined ? undefined : parseSince(values.since);
+      const runnable = syncSource(source as SyncSource, config);
+      if (!runnable.ready) throw new AppError('usage', 2, `cannot sync ${source}: ${runnable.reason}`);
+      return withDatabase(config, async (db) => {
+        const abort = new AbortController();
+        process.once('SIGINT', () => abort.abort(new Error('interrupted')));
+        const summary = await runSync(db, config.org, runnable.connector, runnable.settings, {
+          now: systemClock(), log: consoleLogger, signal: abort.signal, ...(since ? { since } : {}),
+          onProgress: (p) => process.stderr.write(`\r${source}: ${p.batches} batches, ${p.records} records (${p.inserted} new, ${p.updated} updated), ${p.requests} requests   `),
+        });
+        process.stderr.write('\n');
+        if (summary.status === 'skipped') {
+          console.log(`sync ${source}: skipped, another sync of ${source} is running`);
+          return 0;
+        }
+        console.log(`sync ${source}: ${summary.status}, run ${summary.runId}: ${summary.records} records (${summary.inserted} new, ${summary.updated} updated, ${summary.rejected} rejected) in ${summary.batches} batches, ${summary.requests} requests (${summary.notModified} not modified)${summary.error ? `\nerror: ${summary.error}` : ''}`);
+        return summary.status === 'succeeded' ? 0 : 1;
+      });
+    }
     case 'import': {
       const file = positionals[0];
       if (!file) throw new AppError('usage', 2, 'import needs a FILE');

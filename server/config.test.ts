@@ -42,7 +42,18 @@ describe('parseEnv', () => {
       logLevel: 'info',
       webDir: undefined,
       chromiumPath: '/usr/bin/chromium',
+      pagerduty: { token: undefined, apiUrl: undefined, webhookSecrets: [] },
+      opsgenie: { token: undefined, apiUrl: undefined, webhookSecrets: [] },
     });
+  });
+
+  it('reads incident-tool credentials, and several webhook secrets while one is rotated', () => {
+    const env = parseEnv({
+      PAGERDUTY_TOKEN: 'pd-token', PAGERDUTY_API_URL: 'http://127.0.0.1:9999', PAGERDUTY_WEBHOOK_SECRET: 'new-secret-0123456789, old-secret-0123456789',
+      OPSGENIE_API_KEY: 'og-key', OPSGENIE_WEBHOOK_SECRET: 'og-secret-0123456789',
+    });
+    expect(env.pagerduty).toEqual({ token: 'pd-token', apiUrl: 'http://127.0.0.1:9999', webhookSecrets: ['new-secret-0123456789', 'old-secret-0123456789'] });
+    expect(env.opsgenie).toEqual({ token: 'og-key', apiUrl: undefined, webhookSecrets: ['og-secret-0123456789'] });
   });
 
   it('treats empty strings as unset', () => {
@@ -73,6 +84,10 @@ describe('parseEnv', () => {
     [{ PORT: '-1' }, 'env.PORT'],
     [{ DATABASE_URL: 'mysql://db/bellwether' }, 'env.DATABASE_URL'],
     [{ LOG_LEVEL: 'verbose' }, 'env.LOG_LEVEL'],
+    // A short shared secret is guessable: forged incidents.
+    [{ PAGERDUTY_WEBHOOK_SECRET: 'short' }, 'env.PAGERDUTY_WEBHOOK_SECRET'],
+    [{ OPSGENIE_WEBHOOK_SECRET: 'long-enough-0123456789,short' }, 'env.OPSGENIE_WEBHOOK_SECRET'],
+    [{ PAGERDUTY_API_URL: 'api.pagerduty.com' }, 'env.PAGERDUTY_API_URL'],
   ])('rejects %j at %s', (env, path) => {
     expect(pathsOf(() => parseEnv(env))).toEqual([path]);
   });
@@ -94,7 +109,11 @@ describe('parseOrgConfig defaults', () => {
       doraBandYear: 2023,
       implicitFailureLinkage: true,
       computeSchedule: '*/5 * * * *',
+      syncSchedule: '*/15 * * * *',
       rework: { resolutionWindowMinutes: 60, hotfixRefPattern: '^hotfix[/-]', hotfixLabels: ['hotfix'] },
+      incidents: { recurrenceWindowDays: 90 },
+      pagerduty: null,
+      opsgenie: null,
       teams: [],
       services: [],
       targets: { org: {}, teams: {}, services: {} },
@@ -144,6 +163,16 @@ services:
   });
 });
 
+describe('parseOrgConfig incident tools', () => {
+  it('keeps the pagerduty and opsgenie sections and the incident settings', () => {
+    const org = parseOrgConfig(`${BASE}incidents: { recurrence_window_days: 30 }\nsync: { schedule: '0 * * * *' }\npagerduty:\n  services: { PIKL83L: payments-api }\n  severity: { urgency: { high: sev1 } }\nopsgenie:\n  incidents: { services: { TestService: payments-api } }\n`);
+    expect(org.incidents).toEqual({ recurrenceWindowDays: 30 });
+    expect(org.syncSchedule).toBe('0 * * * *');
+    expect(org.pagerduty).toEqual({ services: { PIKL83L: 'payments-api' }, severity: { urgency: { high: 'sev1' } } });
+    expect(org.opsgenie).toEqual({ incidents: { services: { TestService: 'payments-api' } } });
+  });
+});
+
 describe('parseOrgConfig problems', () => {
   it.each([
     ['unknown top-level key', 'colour: blue\n', ['colour']],
@@ -179,6 +208,13 @@ describe('parseOrgConfig problems', () => {
     ['target for an unknown team', 'targets: { teams: { ghosts: { rework_rate: 5 } } }\n', ['targets.teams.ghosts']],
     ['target for an unknown service', 'targets: { services: { ghost-api: { rework_rate: 5 } } }\n', ['targets.services.ghost-api']],
     ['top level that is not a mapping', '- teams\n', ['(root)']],
+    ['bad sync cron', "sync: { schedule: 'hourly' }\n", ['sync.schedule']],
+    ['recurrence window too long', 'incidents: { recurrence_window_days: 366 }\n', ['incidents.recurrence_window_days']],
+    ['PagerDuty service mapped to an unknown service', `${BASE}pagerduty: { services: { PIKL83L: ghost-api } }\n`, ['pagerduty.services.PIKL83L']],
+    ['PagerDuty section without services', `${BASE}pagerduty: { overlap_days: 3 }\n`, ['pagerduty.services']],
+    ['unknown key in the PagerDuty section', `${BASE}pagerduty: { services: { PIKL83L: payments-api }, token: x }\n`, ['pagerduty.token']],
+    ['Opsgenie service mapped to an unknown service', `${BASE}opsgenie: { incidents: { services: { TestService: ghost-api } } }\n`, ['opsgenie.incidents.services.TestService']],
+    ['Opsgenie default alert service unknown', `${BASE}opsgenie: { alerts: { default_service: ghost-api } }\n`, ['opsgenie.alerts.default_service']],
   ])('reports %s', (_name, text, paths) => {
     expect(pathsOf(() => parseOrgConfig(text))).toEqual(paths);
   });

@@ -7,6 +7,8 @@ import { DateTime, IANAZone } from 'luxon';
 import cron from 'node-cron';
 import { Type, type Static } from 'typebox';
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { OpsgenieConfig } from '../connectors/opsgenie/config.js';
+import { PagerDutyConfig } from '../connectors/pagerduty/config.js';
 import { KPI_KEYS, type KpiKey } from './kpi/keys.js';
 import { ConfigError, type FieldProblem } from './lib/errors.js';
 
@@ -14,6 +16,7 @@ const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 
 export const DEFAULT_PRODUCTION_ENVIRONMENT = '^prod(uction)?$';
 export const DEFAULT_SCHEDULE = '*/5 * * * *';
+export const DEFAULT_SYNC_SCHEDULE = '*/15 * * * *';
 
 // ---------------------------------------------------------------- bellwether.yaml schema
 const Slug = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,99}$', description: 'lowercase id: letters, digits, . _ -' });
@@ -70,6 +73,7 @@ const OrgFileSchema = Type.Object(
       ),
     ),
     compute: Type.Optional(Type.Object({ schedule: Type.Optional(Type.String()) }, { additionalProperties: false })),
+    sync: Type.Optional(Type.Object({ schedule: Type.Optional(Type.String({ description: 'cron expression of the incident-tool syncs (default every 15 minutes)' })) }, { additionalProperties: false })),
     rework: Type.Optional(
       Type.Object(
         {
@@ -88,6 +92,9 @@ const OrgFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    // The incident tools' sections are the connectors' own schemas (connectors/<source>/config.ts).
+    pagerduty: Type.Optional(PagerDutyConfig),
+    opsgenie: Type.Optional(OpsgenieConfig),
     teams: Type.Optional(Type.Array(TeamSchema)),
     services: Type.Optional(Type.Array(ServiceSchema)),
     targets: Type.Optional(
@@ -141,9 +148,14 @@ export interface OrgConfig {
   doraBandYear: BandYear;
   implicitFailureLinkage: boolean;
   computeSchedule: string;
+  /** When the service syncs the incident tools it has credentials for. */
+  syncSchedule: string;
   rework: { resolutionWindowMinutes: number; hotfixRefPattern: string | null; hotfixLabels: string[] };
   /** Incident KPI settings (KPIS.md, Reliability). */
   incidents: { recurrenceWindowDays: number };
+  /** The `pagerduty:` / `opsgenie:` sections as written (validated); null when absent. */
+  pagerduty: PagerDutyConfig | null;
+  opsgenie: OpsgenieConfig | null;
   teams: TeamConfig[];
   services: ServiceConfig[];
   targets: { org: KpiTargets; teams: Record<string, KpiTargets>; services: Record<string, KpiTargets> };
@@ -308,6 +320,8 @@ function checkOrg(file: OrgFile, problems: FieldProblem[]): OrgConfig {
   checkRegex(productionEnvironment, 'organisation.production_environment', problems);
   const computeSchedule = file.compute?.schedule ?? DEFAULT_SCHEDULE;
   if (!cron.validate(computeSchedule)) problems.push({ path: 'compute.schedule', message: `not a valid cron expression: ${JSON.stringify(computeSchedule)}` });
+  const syncSchedule = file.sync?.schedule ?? DEFAULT_SYNC_SCHEDULE;
+  if (!cron.validate(syncSchedule)) problems.push({ path: 'sync.schedule', message: `not a valid cron expression: ${JSON.stringify(syncSchedule)}` });
   const hotfixRefPattern = file.rework?.hotfix_ref_pattern === undefined ? '^hotfix[/-]' : file.rework.hotfix_ref_pattern;
   if (hotfixRefPattern) checkRegex(hotfixRefPattern, 'rework.hotfix_ref_pattern', problems);
 
@@ -363,6 +377,13 @@ function checkOrg(file: OrgFile, problems: FieldProblem[]): OrgConfig {
   const targets = { org: file.targets?.org ?? {}, teams: file.targets?.teams ?? {}, services: file.targets?.services ?? {} };
   for (const id of Object.keys(targets.teams)) if (!teamIds.has(id)) problems.push({ path: `targets.teams.${id}`, message: `unknown team ${JSON.stringify(id)}` });
   for (const id of Object.keys(targets.services)) if (!serviceIds.has(id)) problems.push({ path: `targets.services.${id}`, message: `unknown service ${JSON.stringify(id)}` });
+  // Incident tools may only map to services that exist.
+  const mapped: [string, string][] = [
+    ...Object.entries(file.pagerduty?.services ?? {}).map(([key, id]): [string, string] => [`pagerduty.services.${key}`, id]),
+    ...Object.entries(file.opsgenie?.incidents?.services ?? {}).map(([key, id]): [string, string] => [`opsgenie.incidents.services.${key}`, id]),
+    ...(file.opsgenie?.alerts?.default_service ? [['opsgenie.alerts.default_service', file.opsgenie.alerts.default_service] as [string, string]] : []),
+  ];
+  for (const [path, id] of mapped) if (!serviceIds.has(id)) problems.push({ path, message: `unknown service ${JSON.stringify(id)}` });
 
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze({
@@ -371,12 +392,15 @@ function checkOrg(file: OrgFile, problems: FieldProblem[]): OrgConfig {
     doraBandYear: (file.organisation?.dora_band_year ?? 2023) as BandYear,
     implicitFailureLinkage: file.organisation?.implicit_failure_linkage ?? true,
     computeSchedule,
+    syncSchedule,
     rework: {
       resolutionWindowMinutes: file.rework?.resolution_window_minutes ?? 60,
       hotfixRefPattern,
       hotfixLabels: file.rework?.hotfix_labels ?? ['hotfix'],
     },
     incidents: { recurrenceWindowDays: file.incidents?.recurrence_window_days ?? 90 },
+    pagerduty: file.pagerduty ?? null,
+    opsgenie: file.opsgenie ?? null,
     teams,
     services,
     targets,

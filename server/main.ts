@@ -8,6 +8,7 @@ import { openDatabase, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { removeDemoDataIfConfigured, seedDemoIfEmpty } from './demo/seed.js';
 import { startScheduler } from './jobs/scheduler.js';
+import { startSyncSchedule } from './jobs/sync-schedule.js';
 import { settableClock, systemClock } from './lib/clock.js';
 import { syncOrg, type SyncOrgResult } from './org/sync-org.js';
 
@@ -33,11 +34,14 @@ export async function serve(config: Config): Promise<void> {
   log.info({ source: config.orgSource, teams: config.org.teams.length, services: config.org.services.length, ...synced }, 'organisation loaded');
   await seedDemoIfEmpty(handle.db, config, clock, log);
   const scheduler = startScheduler(handle.db, config.org, clock, log);
+  const syncs = startSyncSchedule(handle.db, config, clock, log);
+  if (syncs.sources.length) log.info({ sources: syncs.sources, schedule: config.org.syncSchedule }, 'incident tools scheduled for sync');
 
   closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
     if (err) log.error({ err }, 'closing after an error');
     else log.info({ signal }, 'closing');
     await app.close();
+    await syncs.stop();
     await scheduler.stop();
     await handle.close();
   });

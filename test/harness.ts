@@ -22,10 +22,14 @@ export interface Harness {
   compute(options?: { all?: boolean }): Promise<ComputeResult>;
 }
 
-export async function createHarness(options: { orgYaml: string; now: Date; apiToken?: string; webDir?: string; chromiumPath?: string }): Promise<Harness> {
+export async function createHarness(options: {
+  orgYaml: string; now: Date; apiToken?: string; webDir?: string; chromiumPath?: string;
+  /** Environment variables as the service would read them (webhook secrets, say). */
+  env?: NodeJS.ProcessEnv;
+}): Promise<Harness> {
   const database = await createTestDatabase();
   const config: Config = {
-    env: { ...parseEnv({}), apiToken: options.apiToken, webDir: options.webDir, ...(options.chromiumPath ? { chromiumPath: options.chromiumPath } : {}) },
+    env: { ...parseEnv(options.env ?? {}), apiToken: options.apiToken, webDir: options.webDir, ...(options.chromiumPath ? { chromiumPath: options.chromiumPath } : {}) },
     org: parseOrgConfig(options.orgYaml),
     orgSource: 'file',
   };
@@ -54,7 +58,7 @@ export function normalized(h: Harness, items: { kind: RecordKind; value: Record<
 const TABLES = [
   'teams', 'team_parents', 'services', 'service_owners', 'service_repositories', 'scope_members', 'org_settings',
   'deployments', 'commits', 'pull_requests', 'incidents', 'deployment_facts', 'deployment_changes', 'kpi_values',
-  'dirty_periods', 'job_runs', 'report_snapshots',
+  'dirty_periods', 'job_runs', 'report_snapshots', 'webhook_deliveries', 'sync_runs', 'connector_cursors',
 ] as const;
 
 /** Row count of every table. */

@@ -117,6 +117,7 @@ export interface IncidentsTable {
   dedup_key: string | null;
   status_changed_at: NullableTimestamp;
   cause_pull_request: string | null;
+  cause_set_via: 'api' | null;
   /** Generated: the recurrence key (migration 0006). */
   fingerprint: ColumnType<string, never, never>;
   payload: Json;
@@ -125,6 +126,8 @@ export interface IncidentsTable {
 }
 
 export type FailureReason = 'incident_link' | 'rollback' | 'implicit_incident';
+/** How an incident is linked to the failed deployment: which explicit field named it (api: set by a person), or the implicit rule. */
+export type FailureLinkReason = 'deployment_id' | 'commit' | 'pull_request' | 'api:deployment_id' | 'api:commit' | 'api:pull_request' | 'implicit';
 export type ReworkReason = 'incident_fix_link' | 'resolved_incident' | 'hotfix_rule';
 export type ShippedBasis = 'graph' | 'pull_request' | 'deploy_commit' | 'unknown';
 
@@ -138,6 +141,8 @@ export interface DeploymentFactsTable {
   is_failed: boolean;
   failure_reason: FailureReason | null;
   failure_incident_ids: ColumnType<number[], number[] | undefined, number[]>;
+  /** Why each of failure_incident_ids is linked (same order): FailureLinkReason. */
+  failure_link_reasons: ColumnType<string[], string[] | undefined, string[]>;
   rolled_back_by_deployment_id: number | null;
   recovered_at: NullableTimestamp;
   is_rework: boolean;

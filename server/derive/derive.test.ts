@@ -20,7 +20,8 @@ const deployment = (id: number, commitSha: string | null, finishedAt: Date, extr
   id, externalId: `d${id}`, finishedAt, commitSha, ref: null, labels: [], ...extra,
 });
 const incident = (id: number, createdAt: Date, resolvedAt: Date | null, extra: Partial<IncidentInput> = {}): IncidentInput => ({
-  id, serviceId: 's', createdAt, startedAt: null, resolvedAt, deploymentExternalId: null, causeCommitSha: null, resolvedByDeploymentExternalId: null, ...extra,
+  id, serviceId: 's', createdAt, startedAt: null, resolvedAt, deploymentExternalId: null, causeCommitSha: null, causePullRequest: null, causeSetViaApi: false,
+  resolvedByDeploymentExternalId: null, ...extra,
 });
 const derive = (deployments: DeploymentInput[], incidents: IncidentInput[] = [], overrides: Partial<DerivationRules> = {}, pullRequests = [] as { repository: string; number: number; mergeCommitSha: string | null; commitShas: string[] }[]) =>
   deriveServiceFacts({ serviceId: 's', deployments, incidents, pullRequests, graph, rules: { ...rules, ...overrides } });
@@ -81,14 +82,25 @@ describe('shipped commits', () => {
 
 describe('failed deployments', () => {
   it.each([
-    ['explicit link by deployment id', [incident(1, t('20:00'), t('21:00'), { deploymentExternalId: 'd1' })], 'incident_link', [1]],
-    ['explicit link by cause commit (prefix)', [incident(1, t('20:00'), t('21:00'), { causeCommitSha: 'b' })], 'incident_link', [1]],
-    ['implicit: on the service between this and the next deployment', [incident(1, t('10:30'), t('11:00'))], 'implicit_incident', [1]],
-    ['not implicit: before the deployment finished', [incident(1, t('09:30'), t('11:00'))], null, []],
-    ['not implicit: after the next deployment', [incident(1, t('12:30'), t('13:00'))], null, []],
-  ])('%s', (_name, incidents, reason, ids) => {
-    const { facts } = derive([deployment(1, 'b', t('10:00')), deployment(2, 'c', t('12:00'))], incidents);
-    expect(facts[0]).toMatchObject({ isFailed: reason !== null, failureReason: reason, failureIncidentIds: ids });
+    ['explicit link by deployment id', [incident(1, t('20:00'), t('21:00'), { deploymentExternalId: 'd1' })], 'incident_link', [1], ['deployment_id']],
+    ['explicit link by cause commit (prefix)', [incident(1, t('20:00'), t('21:00'), { causeCommitSha: 'b' })], 'incident_link', [1], ['commit']],
+    ['explicit link by a pull request it shipped', [incident(1, t('20:00'), t('21:00'), { causePullRequest: 'r#7' })], 'incident_link', [1], ['pull_request']],
+    ['explicit link set through the API', [incident(1, t('20:00'), t('21:00'), { deploymentExternalId: 'd1', causeSetViaApi: true })], 'incident_link', [1], ['api:deployment_id']],
+    ['explicit links win over implicit ones', [incident(2, t('10:30'), t('11:00')), incident(3, t('20:00'), t('21:00'), { causeCommitSha: 'b' })], 'incident_link', [3], ['commit']],
+    ['implicit: on the service between this and the next deployment', [incident(1, t('10:30'), t('11:00'))], 'implicit_incident', [1], ['implicit']],
+    ['not implicit: before the deployment finished', [incident(1, t('09:30'), t('11:00'))], null, [], []],
+    ['not implicit: after the next deployment', [incident(1, t('12:30'), t('13:00'))], null, [], []],
+    ['not linked: a pull request the deployment did not ship', [incident(1, t('20:00'), t('21:00'), { causePullRequest: 'r#8' })], null, [], []],
+  ])('%s', (_name, incidents, reason, ids, reasons) => {
+    // PR r#7 merged as commit b (the first deployment's); r#8's merge commit c ships with the second.
+    const pullRequests = [{ repository: 'r', number: 7, mergeCommitSha: 'b', commitShas: ['b'] }, { repository: 'r', number: 8, mergeCommitSha: 'c', commitShas: ['c'] }];
+    const { facts } = derive([deployment(1, 'b', t('10:00')), deployment(2, 'c', t('12:00'))], incidents, {}, pullRequests);
+    expect(facts[0]).toMatchObject({ isFailed: reason !== null, failureReason: reason, failureIncidentIds: ids, failureLinkReasons: reasons });
+  });
+
+  it('a pull request named in another case still links', () => {
+    const { facts } = derive([deployment(1, 'b', t('10:00'))], [incident(1, t('20:00'), t('21:00'), { causePullRequest: 'r#7' })], {}, [{ repository: 'R', number: 7, mergeCommitSha: 'x', commitShas: ['b'] }]);
+    expect(facts[0]).toMatchObject({ failureReason: 'incident_link', failureLinkReasons: ['pull_request'] });
   });
 
   it('implicit linkage can be switched off', () => {

@@ -1,7 +1,7 @@
 // Record-level derivations that SQL does badly, run by the compute job (rederive.ts) in plain
 // TypeScript and stored as facts with their reasons (STYLE.md): which commits each production deployment
 // shipped, whether it failed and why, and whether it was rework (KPIS.md, DORA KPIs).
-import type { FailureReason, ReworkReason, ShippedBasis } from '../db/schema.js';
+import type { FailureLinkReason, FailureReason, ReworkReason, ShippedBasis } from '../db/schema.js';
 import type { CommitGraph } from './commit-graph.js';
 
 export interface DeploymentInput {
@@ -21,6 +21,10 @@ export interface IncidentInput {
   resolvedAt: Date | null;
   deploymentExternalId: string | null;
   causeCommitSha: string | null;
+  /** owner/repo#number of the pull request named as the cause. */
+  causePullRequest: string | null;
+  /** The cause was set by a person through the API (the link's reason says so). */
+  causeSetViaApi: boolean;
   resolvedByDeploymentExternalId: string | null;
 }
 
@@ -57,6 +61,8 @@ export interface DerivedFacts {
   isFailed: boolean;
   failureReason: FailureReason | null;
   failureIncidentIds: number[];
+  /** Why each of failureIncidentIds is linked, in the same order. */
+  failureLinkReasons: FailureLinkReason[];
   rolledBackByDeploymentId: number | null;
   recoveredAt: Date | null;
   isRework: boolean;
@@ -118,6 +124,8 @@ export function deriveServiceFacts(input: {
   const changes: DerivedChange[] = [];
   let exact = true;
   const shippedByDeployment = new Map<number, string[]>();
+  /** owner/repo#number of the pull requests credited with each deployment's changes. */
+  const changesByDeployment = new Map<number, string[]>();
   const basisByDeployment = new Map<number, ShippedBasis>();
   deployments.forEach((deployment, i) => {
     const previous = i > 0 ? deployments[i - 1] : window?.previous;
@@ -161,10 +169,13 @@ export function deriveServiceFacts(input: {
     }
     shippedByDeployment.set(deployment.id, fresh);
     basisByDeployment.set(deployment.id, basis);
+    changesByDeployment.set(deployment.id, changes.slice(changes.length - fresh.length).flatMap((change) =>
+      change.pullRequestNumber === null ? [] : [`${change.repository}#${change.pullRequestNumber}`.toLowerCase()]));
   });
 
   // --- failures: explicit link > rollback > implicit service-scoped link (KPIS.md)
-  const explicitlyLinked = (incident: IncidentInput) => incident.deploymentExternalId !== null || incident.causeCommitSha !== null;
+  const explicitlyLinked = (incident: IncidentInput) =>
+    incident.deploymentExternalId !== null || incident.causeCommitSha !== null || incident.causePullRequest !== null;
   const ownIncidents = input.incidents.filter((incident) => incident.serviceId === serviceId);
   const hotfixRef = rules.hotfixRefPattern ? new RegExp(rules.hotfixRefPattern, 'i') : null;
   const hotfixLabels = new Set(rules.hotfixLabels.map((label) => label.toLowerCase()));
@@ -176,12 +187,19 @@ export function deriveServiceFacts(input: {
     const nextFinished = next ? next.finishedAt.getTime() : Number.POSITIVE_INFINITY;
     const shippedHere = new Set(shippedByDeployment.get(deployment.id));
     if (deployment.commitSha) shippedHere.add(deployment.commitSha);
+    // The pull requests this deployment shipped: credited with one of its changes, or merged as one of its commits.
+    const pullRequestsHere = new Set(changesByDeployment.get(deployment.id));
+    for (const sha of shippedHere) {
+      const pr = prByMergeCommit.get(sha);
+      if (pr) pullRequestsHere.add(`${pr.repository}#${pr.number}`.toLowerCase());
+    }
 
-    const explicit = input.incidents.filter(
-      (incident) =>
-        incident.deploymentExternalId === deployment.externalId ||
-        (incident.causeCommitSha !== null && incident.serviceId === serviceId && matchesSha(shippedHere, incident.causeCommitSha)),
-    );
+    const explicitReasons = new Map<IncidentInput, FailureLinkReason>();
+    for (const incident of input.incidents) {
+      const reason = explicitReason(incident, deployment, serviceId, shippedHere, pullRequestsHere);
+      if (reason) explicitReasons.set(incident, reason);
+    }
+    const explicit = [...explicitReasons.keys()];
     const rolledBack =
       next !== undefined &&
       deployment.commitSha !== null &&
@@ -200,7 +218,7 @@ export function deriveServiceFacts(input: {
     else if (rolledBack) failureReason = 'rollback';
     else if (implicit.length) failureReason = 'implicit_incident';
     // A rolled-back deployment still recovers when the incidents it caused resolve.
-    const failureIncidents = explicit.length ? explicit : implicit;
+    const failureIncidents = (explicit.length ? explicit : implicit).sort((a, b) => a.id - b.id);
     const resolvedTimes = failureIncidents.map((incident) => incident.resolvedAt);
     const recoveredAt =
       failureReason && resolvedTimes.length && resolvedTimes.every((t): t is Date => t !== null)
@@ -240,7 +258,8 @@ export function deriveServiceFacts(input: {
       changeCount: shippedByDeployment.get(deployment.id)!.length,
       isFailed: failureReason !== null,
       failureReason,
-      failureIncidentIds: failureReason ? failureIncidents.map((incident) => incident.id).sort((a, b) => a - b) : [],
+      failureIncidentIds: failureReason ? failureIncidents.map((incident) => incident.id) : [],
+      failureLinkReasons: failureReason ? failureIncidents.map((incident) => explicitReasons.get(incident) ?? 'implicit') : [],
       rolledBackByDeploymentId: rolledBack ? next!.id : null,
       recoveredAt,
       isRework: reworkReason !== null,
@@ -249,6 +268,21 @@ export function deriveServiceFacts(input: {
     };
   });
   return { facts, changes, exact: exact && !graph.incomplete };
+}
+
+/**
+ * Which explicit field of the incident names this deployment, if any: its deployment id, or
+ * (for an incident on the same service) a cause commit or pull request it shipped.
+ */
+function explicitReason(
+  incident: IncidentInput, deployment: DeploymentInput, serviceId: string, shippedHere: Set<string>, pullRequestsHere: Set<string>,
+): FailureLinkReason | null {
+  let reason: 'deployment_id' | 'commit' | 'pull_request' | null = null;
+  if (incident.deploymentExternalId === deployment.externalId) reason = 'deployment_id';
+  else if (incident.serviceId === serviceId && incident.causeCommitSha !== null && matchesSha(shippedHere, incident.causeCommitSha)) reason = 'commit';
+  else if (incident.serviceId === serviceId && incident.causePullRequest !== null && pullRequestsHere.has(incident.causePullRequest)) reason = 'pull_request';
+  if (!reason) return null;
+  return incident.causeSetViaApi ? `api:${reason}` : reason;
 }
 
 /** A cause sha may be abbreviated (7+ hex chars). */

@@ -301,6 +301,7 @@ const sameFact = (a: DerivedFacts, b: DerivedFacts) =>
   a.finishedAt.getTime() === b.finishedAt.getTime() && a.previousDeploymentId === b.previousDeploymentId && a.shippedBasis === b.shippedBasis &&
   a.changeCount === b.changeCount && a.isFailed === b.isFailed && a.failureReason === b.failureReason &&
   a.failureIncidentIds.length === b.failureIncidentIds.length && a.failureIncidentIds.every((id, i) => id === b.failureIncidentIds[i]) &&
+  a.failureLinkReasons.length === b.failureLinkReasons.length && a.failureLinkReasons.every((reason, i) => reason === b.failureLinkReasons[i]) &&
   a.rolledBackByDeploymentId === b.rolledBackByDeploymentId && sameTime(a.recoveredAt, b.recoveredAt) && a.isRework === b.isRework &&
   a.reworkReason === b.reworkReason && a.reworkIncidentId === b.reworkIncidentId;
 const sameChange = (a: DerivedChange, b: DerivedChange) =>
@@ -334,8 +335,8 @@ function collectDifferences(serviceId: string, derived: ServiceDerivation, histo
     out.addedFacts.push({
       deployment_id: f.deploymentId, service_id: serviceId, finished_at: f.finishedAt, previous_deployment_id: f.previousDeploymentId,
       shipped_basis: f.shippedBasis, change_count: f.changeCount, is_failed: f.isFailed, failure_reason: f.failureReason,
-      failure_incident_ids: f.failureIncidentIds, rolled_back_by_deployment_id: f.rolledBackByDeploymentId, recovered_at: f.recoveredAt,
-      is_rework: f.isRework, rework_reason: f.reworkReason, rework_incident_id: f.reworkIncidentId,
+      failure_incident_ids: f.failureIncidentIds, failure_link_reasons: f.failureLinkReasons, rolled_back_by_deployment_id: f.rolledBackByDeploymentId,
+      recovered_at: f.recoveredAt, is_rework: f.isRework, rework_reason: f.reworkReason, rework_incident_id: f.reworkIncidentId,
     });
   }
   for (const f of facts.gone) {

@@ -13,6 +13,7 @@ export const epochMs = (column: string): RawBuilder<number> => sql<number>`round
 export const factOfRow = (f: Selectable<Database['deployment_facts']>): DerivedFacts => ({
   deploymentId: f.deployment_id, finishedAt: f.finished_at, previousDeploymentId: f.previous_deployment_id, shippedBasis: f.shipped_basis,
   changeCount: f.change_count, isFailed: f.is_failed, failureReason: f.failure_reason, failureIncidentIds: f.failure_incident_ids,
+  failureLinkReasons: f.failure_link_reasons as DerivedFacts['failureLinkReasons'],
   rolledBackByDeploymentId: f.rolled_back_by_deployment_id, recoveredAt: f.recovered_at, isRework: f.is_rework,
   reworkReason: f.rework_reason, reworkIncidentId: f.rework_incident_id,
 });
@@ -27,13 +28,16 @@ export const deploymentOfRow = (d: DeploymentRow): DeploymentInput => ({
 
 /** The incidents columns a derivation reads. */
 export const INCIDENT_INPUT_COLUMNS = [
-  'id', 'service_id', 'created_at', 'started_at', 'resolved_at', 'deployment_external_id', 'cause_commit_sha', 'resolved_by_deployment_external_id',
+  'id', 'service_id', 'created_at', 'started_at', 'resolved_at', 'deployment_external_id', 'cause_commit_sha', 'cause_pull_request', 'cause_set_via',
+  'resolved_by_deployment_external_id',
 ] as const;
 export type IncidentRow = Pick<Selectable<Database['incidents']>, (typeof INCIDENT_INPUT_COLUMNS)[number]>;
 
 export const incidentOfRow = (i: IncidentRow): IncidentInput => ({
   id: i.id, serviceId: i.service_id, createdAt: i.created_at, startedAt: i.started_at, resolvedAt: i.resolved_at,
   deploymentExternalId: i.deployment_external_id, causeCommitSha: i.cause_commit_sha,
+  // Compared with owner/repo#number keys built in lower case (derive.ts): repository names are not case-sensitive on the forges.
+  causePullRequest: i.cause_pull_request?.toLowerCase() ?? null, causeSetViaApi: i.cause_set_via === 'api',
   resolvedByDeploymentExternalId: i.resolved_by_deployment_external_id,
 });
 

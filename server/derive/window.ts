@@ -173,7 +173,8 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
   const { rows: incidents } = await sql<IncidentRow>`
     select i.* from unnest(${windowIds}::text[], ${windowIds.map((id) => start.get(id)!.finished_at.toISOString())}::timestamptz[]) as w(service_id, t1)
     cross join lateral (select ${INCIDENT_COLUMNS} from incidents i where i.service_id = w.service_id
-      and (coalesce(i.started_at, i.created_at) >= w.t1 or i.created_at >= w.t1 or i.resolved_at >= w.t1 or i.cause_commit_sha is not null)) i
+      and (coalesce(i.started_at, i.created_at) >= w.t1 or i.created_at >= w.t1 or i.resolved_at >= w.t1
+        or i.cause_commit_sha is not null or i.cause_pull_request is not null)) i
     union
     select ${INCIDENT_COLUMNS} from incidents i
     where i.deployment_external_id = any(${externalIds}::text[]) or i.resolved_by_deployment_external_id = any(${externalIds}::text[])

@@ -97,6 +97,14 @@ describe('reconcileIncident', () => {
     expect(reconcileIncident(poll, stored)).toMatchObject({ resolved_at: null, status_changed_at: '2026-03-02T11:00:00.000Z', acknowledged_at: '2026-03-02T10:04:00.000Z' });
   });
 
+  it('keeps a cause set through the API when a sync brings the incident again, until the API changes it', () => {
+    const withCause = { ...stored, deployment_external_id: 'deploy-41', cause_set_via: 'api' as const };
+    const poll = { ...stored, deployment_external_id: null, cause_commit_sha: 'abc1234', status_changed_at: '2026-03-02T11:00:00.000Z' };
+    expect(reconcileIncident(poll, withCause)).toMatchObject({ deployment_external_id: 'deploy-41', cause_commit_sha: null, cause_set_via: 'api' });
+    const cleared = { ...stored, deployment_external_id: null, cause_set_via: null };
+    expect(reconcileIncident(cleared, withCause)).toMatchObject({ deployment_external_id: null, cause_set_via: null });
+  });
+
   it('takes a newer polled status', () => {
     const poll = { ...stored, resolved_at: '2026-03-02T11:40:00.000Z', status_changed_at: '2026-03-02T11:40:00.000Z' };
     expect(reconcileIncident(poll, stored)).toMatchObject({ resolved_at: '2026-03-02T11:40:00.000Z', status_changed_at: '2026-03-02T11:40:00.000Z' });

@@ -21,7 +21,7 @@ type Trx = Transaction<Database>;
  * The stored record plus when its attributes last changed, kept in the record itself (the
  * incident's payload keeps every field of the record it was written from).
  */
-type StoredIncident = IncidentRecord & { attributes_changed_at?: string };
+type StoredIncident = IncidentRecord & { attributes_changed_at?: string; cause_set_via?: 'api' | null };
 
 const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : Number.NEGATIVE_INFINITY);
 const earliest = (a: string | null | undefined, b: string | null | undefined) => (!a ? b ?? null : !b ? a : ms(a) <= ms(b) ? a : b);
@@ -66,12 +66,19 @@ export function mergeIncidentEvent(stored: StoredIncident | null, event: Inciden
 }
 
 /**
- * Applies a record that says when its status changed (a poll) over what is stored: a status
- * the store knows to be newer is kept, and so is an earlier acknowledgement. Pure.
+ * Applies a record over what is stored: for a record that says when its status changed (a
+ * poll), a status the store knows to be newer is kept, and so is an earlier acknowledgement;
+ * a cause set through the API is kept. Pure.
  */
 export function reconcileIncident(incoming: IncidentRecord, stored: StoredIncident | null): IncidentRecord {
   if (!stored) return incoming;
-  const merged: StoredIncident = { ...incoming, acknowledged_at: earliest(incoming.acknowledged_at, stored.acknowledged_at) };
+  const merged: StoredIncident = { ...incoming };
+  // A cause a person set through the API outlives syncs; only the API (which says cause_set_via) changes it again.
+  if (stored.cause_set_via === 'api' && !('cause_set_via' in incoming)) {
+    for (const field of CAUSE_FIELDS) (merged as Record<string, unknown>)[field] = stored[field] ?? null;
+  }
+  if (!incoming.status_changed_at) return merged;
+  merged.acknowledged_at = earliest(incoming.acknowledged_at, stored.acknowledged_at);
   if (incoming.status_changed_at && stored.status_changed_at && ms(stored.status_changed_at) > ms(incoming.status_changed_at)) {
     merged.status_changed_at = stored.status_changed_at;
     merged.resolved_at = stored.resolved_at ?? null;
@@ -80,30 +87,36 @@ export function reconcileIncident(incoming: IncidentRecord, stored: StoredIncide
   return merged;
 }
 
-/** The stored records (payloads) of these incidents, locked until the transaction ends. */
-async function storedIncidents(trx: Trx, source: string, externalIds: string[]): Promise<Map<string, StoredIncident>> {
+/**
+ * The stored records (payloads) of these incidents. Locked until the transaction ends when an
+ * event is merged (a concurrent delivery for the same incident waits, then merges into this
+ * result); `reconcilable` reads only those a poll could undo, unlocked (a poll's thousands of
+ * rows are not locked one by one, a write each).
+ */
+async function storedIncidents(trx: Trx, source: string, externalIds: string[], mode: 'lock' | 'reconcilable'): Promise<Map<string, StoredIncident>> {
   if (!externalIds.length) return new Map();
   const { rows } = await sql<{ external_id: string; payload: StoredIncident }>`
     select external_id, payload from incidents where source = ${source} and external_id = any(${externalIds}::text[])
-    order by id for update`.execute(trx);
+    ${mode === 'lock' ? sql`order by id for update` : sql`and (status_changed_at is not null or cause_set_via is not null)`}`.execute(trx);
   return new Map(rows.map((row) => [row.external_id, row.payload]));
 }
 
+const CAUSE_FIELDS = ['deployment_external_id', 'cause_commit_sha', 'cause_pull_request', 'cause_set_via'] as const;
+
 /**
- * Keeps a poll from undoing newer webhook state: for incoming records that say when their
- * status changed, reads the stored ones and reconciles (ingest.ts calls this before it writes).
+ * Keeps a poll from undoing newer webhook state or a cause set through the API: reads the
+ * stored incidents that have either and reconciles (ingest.ts calls this before it writes).
  */
 export async function reconcileWithStored(trx: Trx, incidents: IncidentRecord[]): Promise<IncidentRecord[]> {
-  const timed = incidents.filter((incident) => incident.status_changed_at);
-  if (!timed.length) return incidents;
+  if (!incidents.length) return incidents;
   const bySource = new Map<string, string[]>();
-  for (const incident of timed) bySource.set(incident.source, [...(bySource.get(incident.source) ?? []), incident.external_id]);
+  for (const incident of incidents) bySource.set(incident.source, [...(bySource.get(incident.source) ?? []), incident.external_id]);
   const stored = new Map<string, StoredIncident>();
   for (const [source, ids] of bySource) {
-    for (const [id, record] of await storedIncidents(trx, source, ids)) stored.set(`${source}\u0000${id}`, record);
+    for (const [id, record] of await storedIncidents(trx, source, ids, 'reconcilable')) stored.set(`${source}\u0000${id}`, record);
   }
   if (!stored.size) return incidents;
-  return incidents.map((incident) => (incident.status_changed_at ? reconcileIncident(incident, stored.get(`${incident.source}\u0000${incident.external_id}`) ?? null) : incident));
+  return incidents.map((incident) => reconcileIncident(incident, stored.get(`${incident.source}\u0000${incident.external_id}`) ?? null));
 }
 
 export type EventOutcome = 'applied' | 'pending' | 'invalid';
@@ -121,7 +134,7 @@ export async function applyIncidentEvents(
   for (const event of events) bySource.set(event.source, [...(bySource.get(event.source) ?? []), event.incident_external_id]);
   const stored = new Map<string, StoredIncident>();
   for (const [source, ids] of bySource) {
-    for (const [id, record] of await storedIncidents(trx, source, [...new Set(ids)])) stored.set(`${source}\u0000${id}`, record);
+    for (const [id, record] of await storedIncidents(trx, source, [...new Set(ids)], 'lock')) stored.set(`${source}\u0000${id}`, record);
   }
   // In order of occurrence, so a batch ends as its events in order would (the merge does not depend on it, but pending does).
   const ordered = events.map((event, index) => ({ event, index })).sort((a, b) => ms(a.event.occurred_at) - ms(b.event.occurred_at) || a.index - b.index);
