@@ -128,8 +128,8 @@ describe('parseOrgConfig defaults', () => {
   it('defaults names to ids, one unbounded parent and owner, and the org production rule', () => {
     const org = parseOrgConfig(BASE);
     expect(org.teams).toEqual([
-      { id: 'platform', name: 'platform', parents: [{ value: null, from: null, to: null }] },
-      { id: 'payments', name: 'payments', parents: [{ value: 'platform', from: null, to: null }] },
+      { id: 'platform', name: 'platform', parents: [{ value: null, from: null, to: null }], timeZone: null },
+      { id: 'payments', name: 'payments', parents: [{ value: 'platform', from: null, to: null }], timeZone: null },
     ]);
     expect(org.services).toEqual([
       { id: 'payments-api', name: 'payments-api', owners: [{ value: 'payments', from: null, to: null }], repositories: [], productionEnvironment: '^prod(uction)?$' },
@@ -167,6 +167,7 @@ describe('parseOrgConfig incident tools', () => {
   it('keeps the pagerduty and opsgenie sections and the incident settings', () => {
     const org = parseOrgConfig(`${BASE}incidents: { recurrence_window_days: 30 }\nsync: { schedule: '0 * * * *' }\npagerduty:\n  services: { PIKL83L: payments-api }\n  severity: { urgency: { high: sev1 } }\nopsgenie:\n  incidents: { services: { TestService: payments-api } }\n`);
     expect(org.incidents).toEqual({ recurrenceWindowDays: 30 });
+    expect(parseOrgConfig('teams: [{ id: a, time_zone: Asia/Tokyo }, { id: b }]\n').teams.map((t) => t.timeZone)).toEqual(['Asia/Tokyo', null]);
     expect(org.syncSchedule).toBe('0 * * * *');
     expect(org.pagerduty).toEqual({ services: { PIKL83L: 'payments-api' }, severity: { urgency: { high: 'sev1' } } });
     expect(org.opsgenie).toEqual({ incidents: { services: { TestService: 'payments-api' } } });
@@ -209,6 +210,7 @@ describe('parseOrgConfig problems', () => {
     ['target for an unknown service', 'targets: { services: { ghost-api: { rework_rate: 5 } } }\n', ['targets.services.ghost-api']],
     ['top level that is not a mapping', '- teams\n', ['(root)']],
     ['bad sync cron', "sync: { schedule: 'hourly' }\n", ['sync.schedule']],
+    ['bad team time zone', 'teams: [{ id: a, time_zone: Asia/Atlantis }]\n', ['teams[0].time_zone']],
     ['recurrence window too long', 'incidents: { recurrence_window_days: 366 }\n', ['incidents.recurrence_window_days']],
     ['PagerDuty service mapped to an unknown service', `${BASE}pagerduty: { services: { PIKL83L: ghost-api } }\n`, ['pagerduty.services.PIKL83L']],
     ['PagerDuty section without services', `${BASE}pagerduty: { overlap_days: 3 }\n`, ['pagerduty.services']],

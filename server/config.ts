@@ -33,6 +33,7 @@ const TeamSchema = Type.Object(
   {
     id: Slug,
     name: Type.Optional(Type.String({ minLength: 1 })),
+    time_zone: Type.Optional(Type.String({ minLength: 1, description: "The team's IANA time zone, for on-call load's office hours (default: the organisation's)." })),
     parent: Type.Optional(Type.Union([Slug, Type.Null()])),
     parents: Type.Optional(
       Type.Array(
@@ -132,6 +133,8 @@ export interface TeamConfig {
   id: string;
   name: string;
   parents: Effective<string | null>[];
+  /** Null: the organisation's. */
+  timeZone: string | null;
 }
 
 export interface ServiceConfig {
@@ -341,7 +344,10 @@ function checkOrg(file: OrgFile, problems: FieldProblem[]): OrgConfig {
       if (entry.team !== null && !teamIds.has(entry.team)) problems.push({ path: at, message: `unknown team ${JSON.stringify(entry.team)}` });
       if (entry.team === team.id) problems.push({ path: at, message: 'a team cannot be its own parent' });
     });
-    return { id: team.id, name: team.name ?? team.id, parents };
+    if (team.time_zone !== undefined && !IANAZone.isValidZone(team.time_zone)) {
+      problems.push({ path: `teams[${index}].time_zone`, message: `unknown IANA time zone ${JSON.stringify(team.time_zone)}` });
+    }
+    return { id: team.id, name: team.name ?? team.id, parents, timeZone: team.time_zone ?? null };
   });
   const cycle = findCycle(teams);
   if (cycle) problems.push({ path: 'teams', message: `team hierarchy has a cycle: ${cycle.join(' -> ')}` });

@@ -45,18 +45,26 @@ export interface WrittenDeployment {
   previous_finished_at: Date | null;
 }
 
+// acknowledged_at and fingerprint feed no derivation: the KPI cells they anchor or reach
+// (time to acknowledge, recurrence of later incidents) are marked dirty by ingest.ts.
 export const INCIDENT_FIELDS = [
-  'service_id', 'created_at', 'started_at', 'resolved_at', 'deployment_external_id', 'cause_commit_sha', 'resolved_by_deployment_external_id',
+  'service_id', 'created_at', 'started_at', 'acknowledged_at', 'resolved_at', 'deployment_external_id', 'cause_commit_sha',
+  'cause_pull_request', 'cause_set_via', 'resolved_by_deployment_external_id', 'fingerprint',
 ] as const;
 
 interface IncidentVersion {
   service_id: string;
   created_at: Date;
   started_at: Date | null;
+  acknowledged_at: Date | null;
   resolved_at: Date | null;
   deployment_external_id: string | null;
   cause_commit_sha: string | null;
+  cause_pull_request: string | null;
+  cause_set_via: string | null;
   resolved_by_deployment_external_id: string | null;
+  /** The recurrence key (generated column, migration 0006). */
+  fingerprint: string;
 }
 
 export type WrittenIncident = IncidentVersion & { inserted: boolean } & { [K in keyof IncidentVersion as `previous_${K}`]: IncidentVersion[K] | null };
@@ -64,17 +72,20 @@ export type WrittenIncident = IncidentVersion & { inserted: boolean } & { [K in 
 /** The incident as written, and as it was stored before when it was updated. */
 export function incidentVersions(row: WrittenIncident): IncidentVersion[] {
   const current: IncidentVersion = {
-    service_id: row.service_id, created_at: row.created_at, started_at: row.started_at, resolved_at: row.resolved_at,
-    deployment_external_id: row.deployment_external_id, cause_commit_sha: row.cause_commit_sha,
-    resolved_by_deployment_external_id: row.resolved_by_deployment_external_id,
+    service_id: row.service_id, created_at: row.created_at, started_at: row.started_at, acknowledged_at: row.acknowledged_at,
+    resolved_at: row.resolved_at, deployment_external_id: row.deployment_external_id, cause_commit_sha: row.cause_commit_sha,
+    cause_pull_request: row.cause_pull_request, cause_set_via: row.cause_set_via,
+    resolved_by_deployment_external_id: row.resolved_by_deployment_external_id, fingerprint: row.fingerprint,
   };
-  if (row.inserted || row.previous_service_id === null || row.previous_created_at === null) return [current];
+  if (row.inserted || row.previous_service_id === null || row.previous_created_at === null || row.previous_fingerprint === null) return [current];
   return [
     current,
     {
       service_id: row.previous_service_id, created_at: row.previous_created_at, started_at: row.previous_started_at,
-      resolved_at: row.previous_resolved_at, deployment_external_id: row.previous_deployment_external_id,
-      cause_commit_sha: row.previous_cause_commit_sha, resolved_by_deployment_external_id: row.previous_resolved_by_deployment_external_id,
+      acknowledged_at: row.previous_acknowledged_at, resolved_at: row.previous_resolved_at,
+      deployment_external_id: row.previous_deployment_external_id, cause_commit_sha: row.previous_cause_commit_sha,
+      cause_pull_request: row.previous_cause_pull_request, cause_set_via: row.previous_cause_set_via,
+      resolved_by_deployment_external_id: row.previous_resolved_by_deployment_external_id, fingerprint: row.previous_fingerprint,
     },
   ];
 }
@@ -239,6 +250,7 @@ export async function marksForIncidents(trx: Trx, rows: WrittenIncident[]): Prom
   const marks: DerivationMark[] = [];
   const linked = new Set<string>();
   const causes: { serviceId: string; sha: string }[] = [];
+  const causePullRequests: { serviceId: string; repository: string; number: number }[] = [];
   for (const version of rows.flatMap(incidentVersions)) {
     // Implicit links and rework look at deployments around the incident's start and creation.
     const start = version.started_at && version.started_at < version.created_at ? version.started_at : version.created_at;
@@ -250,8 +262,25 @@ export async function marksForIncidents(trx: Trx, rows: WrittenIncident[]): Prom
       if (version.cause_commit_sha.length < 40) marks.push({ serviceId: version.service_id, from: null });
       else causes.push({ serviceId: version.service_id, sha: version.cause_commit_sha });
     }
+    const pullRequest = version.cause_pull_request?.match(/^(.+)#(\d+)$/);
+    if (pullRequest) causePullRequests.push({ serviceId: version.service_id, repository: pullRequest[1]!, number: Number(pullRequest[2]) });
   }
-  if (!linked.size && !causes.length) return marks;
+  if (!linked.size && !causes.length && !causePullRequests.length) return marks;
+  // A cause pull request links to the deployment that shipped one of its commits: found through
+  // its own commit list (pull_requests' key, then deployment_changes' key), never by scanning.
+  const pullRequestShas: { serviceId: string; sha: string }[] = [];
+  if (causePullRequests.length) {
+    const { rows: shipped } = await sql<{ service_id: string; sha: string }>`
+      select x.service_id, s.sha
+      from unnest(${causePullRequests.map((c) => c.serviceId)}::text[], ${causePullRequests.map((c) => c.repository)}::text[], ${causePullRequests.map((c) => c.number)}::int[])
+        as x(service_id, repository, number)
+      join service_repositories sr on sr.service_id = x.service_id and lower(sr.repository) = lower(x.repository)
+      join pull_requests p on p.repository = sr.repository and p.number = x.number
+      cross join lateral unnest(array_append(p.commit_shas, p.merge_commit_sha)) as s(sha)
+      where s.sha is not null`.execute(trx);
+    for (const row of shipped) pullRequestShas.push({ serviceId: row.service_id, sha: row.sha });
+  }
+  causes.push(...pullRequestShas);
   const { rows: found } = await sql<MarkRow>`
     select service_id, finished_at as from_at from deployments where external_id = any(${[...linked]}::text[])
     union all

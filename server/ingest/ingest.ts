@@ -11,7 +11,8 @@ import { InvalidInput } from '../lib/errors.js';
 import { withSpan } from '../lib/tracing.js';
 import { queueDerivations, type DerivationMark } from '../derive/queue.js';
 import { isProductionOf } from '../derive/rederive.js';
-import { markAnchorsDirty, type Anchor } from './dirty.js';
+import { laterRecurrenceAnchors, markAnchorsDirty, type Anchor } from './dirty.js';
+import { applyPendingEvents, reconcileWithStored } from './incident-events.js';
 import {
   INCIDENT_FIELDS, incidentVersions, MarkContext, marksForCommits, marksForDeployments, marksForIncidents, marksForPullRequests,
   type WrittenCommit, type WrittenDeployment, type WrittenIncident, type WrittenPullRequest,
@@ -72,8 +73,11 @@ export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: Nor
   add(await upsertPullRequests(trx, context, pullRequests, marks), byKind('pull_request').length);
   const deployments = dedupe(byKind('deployment'), (d) => `${d.source}\u0000${d.external_id}`);
   add(await upsertDeployments(trx, deployments, marks), byKind('deployment').length);
-  const incidents = dedupe(byKind('incident'), (i) => `${i.source}\u0000${i.external_id}`);
-  add(await upsertIncidents(trx, incidents, marks, anchors), byKind('incident').length);
+  // A record that says when its status changed does not undo a newer status a webhook stored.
+  const incidents = await reconcileWithStored(trx, dedupe(byKind('incident'), (i) => `${i.source}\u0000${i.external_id}`));
+  add(await upsertIncidents(trx, org, incidents, marks, anchors), byKind('incident').length);
+  // Webhook events that waited for these incidents to be known.
+  await applyPendingEvents(trx, org, incidents);
 
   await markAnchorsDirty(trx, anchors, org.timeZone);
   await queueDerivations(trx, marks);
@@ -218,7 +222,9 @@ export const incidentRow = (i: IncidentRecord): Insertable<Database['incidents']
   resolved_at: i.resolved_at ?? null, deployment_external_id: i.deployment_external_id ?? null,
   cause_commit_sha: i.cause_commit_sha ?? null, resolved_by_deployment_external_id: i.resolved_by_deployment_external_id ?? null,
   root_cause_key: i.root_cause_key ?? null, url: i.url ?? null, urgency: i.urgency ?? null, dedup_key: i.dedup_key ?? null,
-  status_changed_at: i.status_changed_at ?? null, cause_pull_request: i.cause_pull_request ?? null, payload: JSON.stringify(i),
+  status_changed_at: i.status_changed_at ?? null, cause_pull_request: i.cause_pull_request ?? null,
+  // Not part of the published record: set by the incident cause API (routes/v1/incidents.ts).
+  cause_set_via: (i as { cause_set_via?: unknown }).cause_set_via === 'api' ? 'api' : null, payload: JSON.stringify(i),
 });
 
 // Only keys, the inserted flag and previous values come back: the rest of a written row is
@@ -273,19 +279,22 @@ async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], mark
   });
 }
 
-async function upsertIncidents(trx: Trx, incidents: IncidentRecord[], marks: DerivationMark[], anchors: Anchor[]) {
+async function upsertIncidents(trx: Trx, org: OrgConfig, incidents: IncidentRecord[], marks: DerivationMark[], anchors: Anchor[]) {
   return pipelined(trx, incidents, (chunk) => {
     const rows = chunk.map(incidentRow);
     return { rows, statement: upsertStatement<WrittenIncident>('incidents', rows, ['source', 'external_id'], [...INCIDENT_FIELDS], {}, [...INCIDENT_FIELDS]) };
   }, async (rows) => {
     if (!rows.length) return;
-    // Time to restore reads incidents directly: their old and new anchors are dirty.
-    for (const row of rows) {
-      for (const version of incidentVersions(row)) {
-        anchors.push({ serviceId: version.service_id, at: version.created_at });
-        if (version.resolved_at) anchors.push({ serviceId: version.service_id, at: version.resolved_at });
-      }
+    // The incident KPIs read incidents directly: the anchors of their old and new versions are
+    // dirty (created: recurrence, on-call, count; acknowledged: MTTA; resolved: time to restore).
+    const versions = rows.flatMap(incidentVersions);
+    for (const version of versions) {
+      anchors.push({ serviceId: version.service_id, at: version.created_at });
+      if (version.acknowledged_at) anchors.push({ serviceId: version.service_id, at: version.acknowledged_at });
+      if (version.resolved_at) anchors.push({ serviceId: version.service_id, at: version.resolved_at });
     }
+    // An incident decides whether later ones of its fingerprint (old and new) are recurrences.
+    anchors.push(...(await laterRecurrenceAnchors(trx, versions, org.incidents.recurrenceWindowDays)));
     marks.push(...(await marksForIncidents(trx, rows)));
   });
 }

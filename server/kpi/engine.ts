@@ -8,7 +8,7 @@ import type { Database } from '../db/schema.js';
 import type { AggregateRow, KpiDefinition } from './definition.js';
 import { PERIOD_TYPES, type PeriodType } from './keys.js';
 import { elapsedHours, localDate, periodContaining, periodOfLocalDate, shiftPeriod } from './periods.js';
-import type { CellFilter } from './queries/population.js';
+import { populationSettings, type CellFilter } from './queries/population.js';
 import { cellKey, groupByPopulation, loadRecords, loadScopes, loadServiceIds, rollupCells, type RolledCell } from './rollup.js';
 import { KPIS } from './registry.js';
 import { deleteSetting, readSetting, writeSetting } from '../org/settings.js';
@@ -169,11 +169,12 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number
 async function rollupInto(trx: Trx, org: OrgConfig, now: Date, passes: Pass[], stored: StoredCells): Promise<number> {
   const scopes = await loadScopes(trx);
   const services = await loadServiceIds(trx);
+  const settings = populationSettings(org);
   const writes = new BoundedWrites(2);
   let cells = 0;
   for (const pass of passes) {
     for (const kpis of groupByPopulation(KPIS)) {
-      const records = await loadRecords(trx, kpis, org.timeZone, pass.load, services);
+      const records = await loadRecords(trx, kpis, settings, pass.load, services);
       for (const kpi of kpis) {
         for (const periodType of PERIOD_TYPES) {
           const wanted = pass.wanted?.get(periodType);

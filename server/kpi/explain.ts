@@ -8,7 +8,7 @@ import type { AggregateRow, CellValue, KpiDefinition } from './definition.js';
 import { aggregateKpi } from './engine.js';
 import type { PeriodType } from './keys.js';
 import { elapsedHours, periodOfLocalDate, type Period } from './periods.js';
-import type { CellFilter } from './queries/population.js';
+import { populationSettings, type CellFilter } from './queries/population.js';
 import type { Scope } from './scorecard.js';
 
 /** What explain reads: the cell's period, its population's aggregate row and one page of its records. */
@@ -29,7 +29,7 @@ export async function loadExplain(
 ): Promise<ExplainData> {
   const period = periodOfLocalDate(periodType, at, org.timeZone);
   const filter: CellFilter = {
-    mode: 'cell', periodType, timeZone: org.timeZone, scopeType: scope.type, scopeId: scope.id,
+    ...populationSettings(org), mode: 'cell', periodType, scopeType: scope.type, scopeId: scope.id,
     periodStart: period.start, from: period.startAt, to: period.endAt,
   };
   const extra = kpi.explainColumns ? sql`, ${kpi.explainColumns}` : sql``;

@@ -43,6 +43,11 @@ export function formatParts(value: number | null, unit: string, scaleOf: number 
     case 'deploys/day':
       // Two significant-ish digits: 12, 8.5, 0.43.
       return { number: formatNumber(value, magnitude >= 10 ? 0 : magnitude >= 1 ? 1 : 2), unit: 'deploys/day' };
+    case 'pages/week':
+      // "7 pages/week", "1.8 pages/week": a rate of interruptions, one decimal is plenty.
+      return { number: formatNumber(value, magnitude >= 10 ? 0 : 1), unit: 'pages/week' };
+    case 'incidents':
+      return { number: formatNumber(value, 0), unit: magnitude === 1 ? 'incident' : 'incidents' };
     default:
       return { number: formatNumber(value, magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2), unit };
   }

@@ -6,6 +6,11 @@ export const KPI_KEYS = [
   'time_to_restore',
   'failed_deployment_recovery_time',
   'rework_rate',
+  'time_to_restore_sev1_2',
+  'time_to_acknowledge',
+  'incident_recurrence_rate',
+  'on_call_pages',
+  'incident_count',
 ] as const;
 export type KpiKey = (typeof KPI_KEYS)[number];
 

@@ -1,8 +1,9 @@
 // The KPI registry (DESIGN.md): every KPI the engine computes, in scorecard order.
 import type { KpiDefinition } from './definition.js';
 import { changeFailureRate, deploymentFrequency, reworkRate } from './queries/deployments.js';
-import { failedDeploymentRecoveryTime, timeToRestore } from './queries/incidents.js';
+import { failedDeploymentRecoveryTime, timeToRestore, timeToRestoreSev12 } from './queries/incidents.js';
 import { leadTimeForChanges } from './queries/lead-time.js';
+import { incidentCount, incidentRecurrenceRate, onCallPages, timeToAcknowledge } from './queries/reliability.js';
 import type { KpiKey } from './keys.js';
 
 export const KPIS: readonly KpiDefinition[] = [
@@ -12,6 +13,11 @@ export const KPIS: readonly KpiDefinition[] = [
   timeToRestore,
   failedDeploymentRecoveryTime,
   reworkRate,
+  timeToRestoreSev12,
+  timeToAcknowledge,
+  incidentRecurrenceRate,
+  onCallPages,
+  incidentCount,
 ];
 
 const byKey = new Map(KPIS.map((kpi) => [kpi.key, kpi]));

@@ -10,6 +10,7 @@ import type { Db } from '../db/database.js';
 import type { KpiDefinition } from './definition.js';
 import type { PeriodType, ScopeType } from './keys.js';
 import { periodOfLocalDate } from './periods.js';
+import type { PopulationSettings } from './queries/population.js';
 
 /** Column name → one value per loaded record (JSON values: numbers, strings, booleans, null). */
 export type RecordColumns = Record<string, unknown[]>;
@@ -83,7 +84,7 @@ export async function loadServiceIds(db: Db): Promise<string[]> {
  * under its own service, with every column their reducers read; anchors in [from, to).
  */
 export async function loadRecords(
-  db: Db, kpis: readonly KpiDefinition[], timeZone: string, window: { from?: Date; to?: Date } = {}, serviceIds?: readonly string[],
+  db: Db, kpis: readonly KpiDefinition[], settings: PopulationSettings, window: { from?: Date; to?: Date } = {}, serviceIds?: readonly string[],
 ): Promise<LoadedRecords> {
   const [first] = kpis;
   if (!first || kpis.some((kpi) => kpi.population !== first.population)) throw new Error('loadRecords reads the KPIs of one population');
@@ -98,7 +99,7 @@ export async function loadRecords(
     // One row per service holding its records column-wise as JSON: the grouping needs no
     // sort, and JSON.parse reads numbers far faster than the driver builds a row per record.
     const { rows } = await sql<{ service_id: string; data: string }>`
-      with population as (${first.population({ mode: 'records', timeZone, services: chunk, ...window })})
+      with population as (${first.population({ ...settings, mode: 'records', services: chunk, ...window })})
       select p.scope_id as service_id, json_build_object('anchor', json_agg((extract(epoch from p.anchor_at) * 1000000)::float8),
         'day', json_agg(p.period_start)${sql.join(aggregated, sql``)})::text as data
       from population p group by p.scope_id`.execute(db);

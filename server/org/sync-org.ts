@@ -59,7 +59,8 @@ function derivationSettings(org: OrgConfig) {
 
 /** Settings that change KPI values but no derived fact; when their hash changes every cell is recomputed. */
 function computeSettings(org: OrgConfig) {
-  return { recurrenceWindowDays: org.incidents.recurrenceWindowDays };
+  // Team time zones decide which pages were out of office hours (on-call load).
+  return { recurrenceWindowDays: org.incidents.recurrenceWindowDays, teamTimeZones: org.teams.map((team) => [team.id, team.timeZone]) };
 }
 
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
@@ -86,8 +87,8 @@ export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
       .where((eb) => eb.not(eb.exists(eb.selectFrom('incidents').select('id').whereRef('incidents.service_id', '=', 'services.id'))))
       .execute();
     for (const team of org.teams) {
-      await trx.insertInto('teams').values({ id: team.id, name: team.name, time_zone: null })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ name: team.name })).execute();
+      await trx.insertInto('teams').values({ id: team.id, name: team.name, time_zone: team.timeZone })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ name: team.name, time_zone: team.timeZone })).execute();
     }
     for (const service of org.services) {
       await trx.insertInto('services').values({ id: service.id, name: service.name, production_environment: service.productionEnvironment })

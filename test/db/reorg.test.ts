@@ -58,3 +58,21 @@ describe('ownership changes', () => {
     expect(await kpiValues(h.db)).toEqual(before);
   });
 });
+
+describe('settings that change values but no ownership', () => {
+  it('a team time zone or the recurrence window recomputes every cell on the next run', async () => {
+    const base = `organisation: { time_zone: America/New_York }\nservices:\n  - { id: api, owners: [{ team: b }] }\n`;
+    const withZone = parseOrgConfig(`teams: [{ id: a }, { id: b, time_zone: Asia/Tokyo }]\n${base}`);
+    await syncOrg(h.db, withZone);
+    expect((await h.db.selectFrom('teams').select(['id', 'time_zone']).orderBy('id').execute())).toEqual([{ id: 'a', time_zone: null }, { id: 'b', time_zone: 'Asia/Tokyo' }]);
+    expect((await h.db.selectFrom('org_settings').select('value').where('key', '=', 'full_recompute_pending').executeTakeFirst())?.value).toBe(true);
+    expect((await computeKpis(h.db, withZone, { now })).mode).toBe('all');
+
+    const widerWindow = parseOrgConfig(`incidents: { recurrence_window_days: 30 }\nteams: [{ id: a }, { id: b, time_zone: Asia/Tokyo }]\n${base}`);
+    await syncOrg(h.db, widerWindow);
+    expect((await computeKpis(h.db, widerWindow, { now })).mode).toBe('all');
+    // Unchanged again: back to dirty runs.
+    await syncOrg(h.db, widerWindow);
+    expect((await computeKpis(h.db, widerWindow, { now })).mode).toBe('dirty');
+  });
+});

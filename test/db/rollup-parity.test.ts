@@ -9,6 +9,7 @@ import { aggregateKpi, computeKpis } from '../../server/kpi/engine.js';
 import { PERIOD_TYPES } from '../../server/kpi/keys.js';
 import { cellKey, loadRecords, loadScopes, rollupCells } from '../../server/kpi/rollup.js';
 import { elapsedHours, periodOfLocalDate } from '../../server/kpi/periods.js';
+import { populationSettings } from '../../server/kpi/queries/population.js';
 import { KPIS } from '../../server/kpi/registry.js';
 import { fixedClock } from '../../server/lib/clock.js';
 import { createHarness, type Harness } from '../harness.js';
@@ -18,18 +19,21 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await createHarness({ orgYaml: readFileSync(demoConfigFile(), 'utf8'), now });
+  // A team in a zone of its own: on-call off-hours are judged in the owning team's zone.
+  await h.db.updateTable('teams').set({ time_zone: 'Asia/Tokyo' }).where('id', '=', 'payments').execute();
   await seedDemo(h.db, { ...h.config, orgSource: 'demo' }, fixedClock(now), { weeks: 20 });
 });
 afterAll(async () => h?.close());
 
 describe('the in-memory rollup', () => {
   it.each(KPIS.map((kpi) => [kpi.key, kpi] as const))('%s: equals the SQL aggregate in every cell of every period type', async (_key, kpi) => {
-    const timeZone = h.config.org.timeZone;
+    const settings = populationSettings(h.config.org);
+    const { timeZone } = settings;
     const scopes = await loadScopes(h.db);
-    const records = await loadRecords(h.db, [kpi], timeZone);
+    const records = await loadRecords(h.db, [kpi], settings);
     expect(records.count).toBeGreaterThan(0);
     for (const periodType of PERIOD_TYPES) {
-      const expected = new Map((await aggregateKpi(h.db, kpi, { mode: 'all', periodType, timeZone }))
+      const expected = new Map((await aggregateKpi(h.db, kpi, { ...settings, mode: 'all', periodType }))
         .map(({ scope_type, scope_id, period_start, ...row }) => [cellKey(scope_type, scope_id, period_start), row]));
       const actual = new Map(rollupCells(records, scopes, kpi, periodType, timeZone)
         .map((cell) => [cellKey(cell.scopeType, cell.scopeId, cell.periodStart), cell.row]));
@@ -38,20 +42,31 @@ describe('the in-memory rollup', () => {
     }
   });
 
+  it('covers both values of every per-record incident flag', async () => {
+    const settings = populationSettings(h.config.org);
+    for (const [key, column] of [['incident_recurrence_rate', 'is_recurrence'], ['on_call_pages', 'off_hours']] as const) {
+      const kpi = KPIS.find((k) => k.key === key)!;
+      const values = (await loadRecords(h.db, [kpi], settings)).columns[column]!;
+      expect(values.filter((v) => v === true).length, `${key}: ${column} true`).toBeGreaterThan(0);
+      expect(values.filter((v) => v === false).length, `${key}: ${column} false`).toBeGreaterThan(0);
+    }
+  });
+
   it('keeps only the wanted cells, and reads only records inside the window', async () => {
     const kpi = KPIS.find((k) => k.key === 'lead_time_for_changes')!;
-    const timeZone = h.config.org.timeZone;
+    const settings = populationSettings(h.config.org);
+    const { timeZone } = settings;
     const scopes = await loadScopes(h.db);
-    const all = rollupCells(await loadRecords(h.db, [kpi], timeZone), scopes, kpi, 'week', timeZone);
+    const all = rollupCells(await loadRecords(h.db, [kpi], settings), scopes, kpi, 'week', timeZone);
     const pick = all.filter((_, i) => i % 7 === 0);
     const wanted = new Set(pick.map((c) => cellKey(c.scopeType, c.scopeId, c.periodStart)));
-    expect(rollupCells(await loadRecords(h.db, [kpi], timeZone), scopes, kpi, 'week', timeZone, { wanted })).toEqual(pick);
+    expect(rollupCells(await loadRecords(h.db, [kpi], settings), scopes, kpi, 'week', timeZone, { wanted })).toEqual(pick);
 
     const from = new Date('2026-10-01T00:00:00Z');
     const to = new Date('2026-11-01T00:00:00Z');
-    const windowed = await loadRecords(h.db, [kpi], timeZone, { from, to });
+    const windowed = await loadRecords(h.db, [kpi], settings, { from, to });
     expect(windowed.count).toBeGreaterThan(0);
-    expect(windowed.count).toBeLessThan((await loadRecords(h.db, [kpi], timeZone)).count);
+    expect(windowed.count).toBeLessThan((await loadRecords(h.db, [kpi], settings)).count);
     for (const anchor of windowed.anchorUs) {
       expect(anchor).toBeGreaterThanOrEqual(from.getTime() * 1000);
       expect(anchor).toBeLessThan(to.getTime() * 1000);
@@ -59,7 +74,8 @@ describe('the in-memory rollup', () => {
   });
 
   it('a full recompute, one quarter at a time, stores exactly the cells of the SQL aggregates', async () => {
-    const timeZone = h.config.org.timeZone;
+    const settings = populationSettings(h.config.org);
+    const { timeZone } = settings;
     const result = await computeKpis(h.db, h.config.org, { all: true, now });
     const stored = await h.db.selectFrom('kpi_values')
       .select(['kpi_key', 'scope_type', 'scope_id', 'period_type', (eb) => eb.cast<string>('period_start', 'text').as('period_start'), 'value', 'n', 'details'])
@@ -69,7 +85,7 @@ describe('the in-memory rollup', () => {
     const expected = [];
     for (const kpi of KPIS) {
       for (const periodType of PERIOD_TYPES) {
-        for (const row of await aggregateKpi(h.db, kpi, { mode: 'all', periodType, timeZone })) {
+        for (const row of await aggregateKpi(h.db, kpi, { ...settings, mode: 'all', periodType })) {
           const { value, n, details } = kpi.toValue(row, elapsedHours(periodOfLocalDate(periodType, row.period_start, timeZone), now));
           expected.push({ key: [kpi.key, row.scope_type, row.scope_id, periodType, row.period_start].join('|'), value, n, details });
         }

@@ -10,6 +10,7 @@ import { generateDemoData } from '../../server/demo/generate.js';
 import { ingestRecords } from '../../server/ingest/ingest.js';
 import type { MonthlyReport } from '../../server/reports/monthly-report.js';
 import { formatValue } from '../../server/kpi/format.js';
+import { KPI_KEYS } from '../../server/kpi/keys.js';
 import { snapshotClosedMonth } from '../../server/reports/snapshots.js';
 import type { MonthlyReport as DashboardMonthlyReport, ReportListResponse as DashboardReportList } from '../../web/src/api-types.js';
 import type { ReportListResponse } from '../../server/reports/snapshots.js';
@@ -64,7 +65,7 @@ describe('GET /api/v1/reports/monthly/:month (live, provisional)', () => {
       period: { type: 'month', start: '2026-10-01', end: '2026-11-01', label: '2026-10', partial: false },
       status: 'provisional', version: null, issued_at: null, versions: [], generated_at: now.toISOString(),
     });
-    expect(report.kpis.map((k) => k.key)).toEqual(['deployment_frequency', 'lead_time_for_changes', 'change_failure_rate', 'time_to_restore', 'failed_deployment_recovery_time', 'rework_rate']);
+    expect(report.kpis.map((k) => k.key)).toEqual([...KPI_KEYS]);
   });
 
   it("shows the month's scorecard values, and compares them with the scorecards of the month before and a quarter before", async () => {
@@ -128,7 +129,8 @@ describe('GET /api/v1/reports/monthly/:month (live, provisional)', () => {
       const kpi = kpis[sentence.kpi]!;
       const tokens = (text: string) => text.match(/\d+(?:\.\d+)?/g) ?? [];
       const allowed = new Set(Object.values(sentence.numbers).flatMap((v) => tokens(String(v))));
-      for (const token of tokens(sentence.text)) expect(allowed, sentence.text).toContain(token);
+      // The KPI's own name may hold digits ("sev1–2"): they are no numbers of the report.
+      for (const token of tokens(sentence.text.replaceAll(kpi.name, ''))) expect(allowed, sentence.text).toContain(token);
       for (const value of Object.values(sentence.numbers)) expect(sentence.text).toContain(String(value));
       if (sentence.numbers.value !== undefined) expect(sentence.numbers.value).toBe(formatValue(kpi.value!, kpi.unit));
       if (sentence.numbers.previous !== undefined) expect(sentence.numbers.previous).toBe(formatValue(kpi.previous_month.value!, kpi.unit));

@@ -16,8 +16,10 @@ import {
 export const PERIOD_TYPES: readonly PeriodType[] = ['week', 'month', 'quarter'];
 export const PERIOD_NAMES: Record<PeriodType, string> = { week: 'Week', month: 'Month', quarter: 'Quarter' };
 
-/** DORA's keys lead every KPI list (issue #4); the rest follow in registry order. */
-export const DORA_KEYS = ['deployment_frequency', 'lead_time_for_changes', 'change_failure_rate', 'failed_deployment_recovery_time', 'time_to_restore', 'rework_rate'];
+/** DORA's keys lead every KPI list (issue #4); the rest follow in registry order. Time to restore's sev1–2 view stays beside it. */
+export const DORA_KEYS = [
+  'deployment_frequency', 'lead_time_for_changes', 'change_failure_rate', 'failed_deployment_recovery_time', 'time_to_restore', 'time_to_restore_sev1_2', 'rework_rate',
+];
 
 /** Short column headers for wide tables (the full name is the header's title). */
 const SHORT_NAMES: Record<string, string> = {
@@ -26,7 +28,12 @@ const SHORT_NAMES: Record<string, string> = {
   change_failure_rate: 'Change failure',
   failed_deployment_recovery_time: 'Failed deploy recovery',
   time_to_restore: 'Time to restore',
+  time_to_restore_sev1_2: 'Restore, sev1–2',
   rework_rate: 'Rework rate',
+  time_to_acknowledge: 'Time to ack',
+  incident_recurrence_rate: 'Recurrence',
+  on_call_pages: 'On-call pages',
+  incident_count: 'Incidents',
 };
 export const shortName = (kpi: { key: string; name: string }): string => SHORT_NAMES[kpi.key] ?? kpi.name;
 

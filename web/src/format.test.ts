@@ -19,6 +19,12 @@ describe('formatValue', () => {
     [12.4, 'deploys/day', '12 deploys/day'],
     [0.4286, 'deploys/day', '0.43 deploys/day'],
     [0, 'deploys/day', '0 deploys/day'],
+    [6.95858, 'pages/week', '7 pages/week'],
+    [1.804, 'pages/week', '1.8 pages/week'],
+    [12.3, 'pages/week', '12 pages/week'],
+    [14, 'incidents', '14 incidents'],
+    [1, 'incidents', '1 incident'],
+    [null, 'incidents', '—'],
     [Number.NaN, 'hours', '—'],
     [-2.25, 'points', '−2.25 points'],
   ])('%s %s → %s', (value, unit, text) => {

@@ -1,6 +1,8 @@
 // Incident-based DORA keys. Time to restore: incident resolved − created (or started),
-// anchored on resolution. Failed deployment recovery time (DORA 2023): failed production
-// deployment finished → its incidents resolved, anchored on that recovery (KPIS.md).
+// anchored on resolution, overall and for sev1–sev2 alone (KPIS.md: "reported overall and for
+// sev1–sev2"; its target is on the sev1–2 median). Failed deployment recovery time (DORA
+// 2023): failed production deployment finished → its incidents resolved, anchored on that
+// recovery (KPIS.md).
 import { sql } from 'kysely';
 import type { KpiDefinition } from '../definition.js';
 import { bucket, cellCondition, percentile, scopeJoin, type CellFilter } from './population.js';
@@ -8,7 +10,11 @@ import { countWhere, percentileCont, sortedValues } from '../rollup.js';
 
 const resolvedAnchor = sql`i.resolved_at`;
 
-export function resolvedIncidents(filter: CellFilter) {
+const severe = sql`severity in ('sev1', 'sev2')`;
+
+/** Incidents resolved in the cell (still-open ones have no time to restore yet). */
+export function resolvedIncidents(filter: CellFilter, options: { severeOnly?: boolean } = {}) {
+  const severity = options.severeOnly ? sql` and i.${severe}` : sql``;
   return sql`
     select sm.scope_type, sm.scope_id, ${bucket(filter, resolvedAnchor)} as period_start, ${resolvedAnchor} as anchor_at,
       i.id as incident_id, i.source, i.external_id, i.service_id, i.severity, i.title, i.url,
@@ -17,10 +23,13 @@ export function resolvedIncidents(filter: CellFilter) {
       i.deployment_external_id, i.root_cause_key
     from incidents i
     ${scopeJoin(filter, sql`i.service_id`, resolvedAnchor)}
-    where i.resolved_at is not null and ${cellCondition(filter, resolvedAnchor)}`;
+    where i.resolved_at is not null${severity} and ${cellCondition(filter, resolvedAnchor)}`;
 }
 
-const severe = sql`severity in ('sev1', 'sev2')`;
+/** Sev1–2 incidents resolved in the cell: a population of its own, so explain lists exactly the n counted. */
+export function resolvedSevereIncidents(filter: CellFilter) {
+  return resolvedIncidents(filter, { severeOnly: true });
+}
 
 export const timeToRestore: KpiDefinition = {
   key: 'time_to_restore',
@@ -50,6 +59,29 @@ export const timeToRestore: KpiDefinition = {
     n: row.n,
     details: { p50: row.p50, p90: row.p90, sev1_2: { n: row.severe_n, p50: row.severe_p50 } },
   }),
+  explainOrder: sql`p.duration_minutes desc, p.incident_id`,
+};
+
+export const timeToRestoreSev12: KpiDefinition = {
+  key: 'time_to_restore_sev1_2',
+  name: 'Time to restore, sev1–2',
+  unit: 'minutes',
+  direction: 'lower_is_better',
+  // KPIS.md: "sev1–sev2 median < 60 min".
+  defaultTarget: 60,
+  minimumSample: 5,
+  recordKind: 'incident',
+  description: 'Median of incident resolved − created (or started) over sev1–2 incidents resolved in the period; p90 alongside.',
+  population: resolvedSevereIncidents,
+  aggregates: sql`count(*)::int as n, ${percentile(0.5, sql`duration_minutes`)} as p50, ${percentile(0.9, sql`duration_minutes`)} as p90`,
+  rollup: {
+    columns: { duration_minutes: sql`p.duration_minutes` },
+    reduce(records, columns) {
+      const minutes = sortedValues(records, columns.duration_minutes!);
+      return { n: records.length, p50: percentileCont(minutes, 0.5), p90: percentileCont(minutes, 0.9) };
+    },
+  },
+  toValue: (row) => ({ value: row.p50 as number | null, n: row.n, details: { p50: row.p50, p90: row.p90 } }),
   explainOrder: sql`p.duration_minutes desc, p.incident_id`,
 };
 

@@ -3,18 +3,35 @@
 // stored value (the engine's rollup), its explained value (the SQL aggregate) and its record
 // list are read from one population query; a parity test holds the two aggregates equal.
 import { sql, type RawBuilder } from 'kysely';
+import type { OrgConfig } from '../../config.js';
 import type { PeriodType, ScopeType } from '../keys.js';
 
+/**
+ * What a population reads from the organisation's configuration. Every caller (engine,
+ * explain, tests) passes it, so a stored value and its explanation use the same settings.
+ */
+export interface PopulationSettings {
+  /** The org time zone: periods and local dates. */
+  timeZone: string;
+  /** Incident recurrence looks this many days (of 24 h) back (`incidents.recurrence_window_days`). */
+  recurrenceWindowDays: number;
+}
+
+export function populationSettings(org: OrgConfig): PopulationSettings {
+  return { timeZone: org.timeZone, recurrenceWindowDays: org.incidents.recurrenceWindowDays };
+}
+
 /** Which cells a population covers. */
-export type CellFilter =
-  | { mode: 'all'; periodType: PeriodType; timeZone: string }
+export type CellFilter = PopulationSettings & (
+  | { mode: 'all'; periodType: PeriodType }
   /** One cell (explain and tests). */
-  | { mode: 'cell'; periodType: PeriodType; timeZone: string; scopeType: ScopeType; scopeId: string; periodStart: string; from: Date; to: Date }
+  | { mode: 'cell'; periodType: PeriodType; scopeType: ScopeType; scopeId: string; periodStart: string; from: Date; to: Date }
   /**
    * Each record once, under its own service, with `period_start` its local date, of the given
    * services and with anchors within [from, to) when given: what the engine's rollup (rollup.ts) expands into cells.
    */
-  | { mode: 'records'; timeZone: string; services?: string[]; from?: Date; to?: Date };
+  | { mode: 'records'; services?: string[]; from?: Date; to?: Date }
+);
 
 export function bucket(filter: CellFilter, anchor: RawBuilder<unknown>): RawBuilder<string> {
   if (filter.mode === 'records') return sql<string>`timezone(${filter.timeZone}, ${anchor})::date`;

@@ -230,6 +230,12 @@ describe('bandMetricFor', () => {
     time_to_restore: { 2021: 'recoveryHours', 2022: 'recoveryHours', 2023: null, 2024: null },
     failed_deployment_recovery_time: { 2021: null, 2022: null, 2023: 'recoveryHours', 2024: 'recoveryHours' },
     rework_rate: { 2021: null, 2022: null, 2023: null, 2024: null },
+    // DORA's restore bands are for every incident, not the severe ones alone.
+    time_to_restore_sev1_2: { 2021: null, 2022: null, 2023: null, 2024: null },
+    time_to_acknowledge: { 2021: null, 2022: null, 2023: null, 2024: null },
+    incident_recurrence_rate: { 2021: null, 2022: null, 2023: null, 2024: null },
+    on_call_pages: { 2021: null, 2022: null, 2023: null, 2024: null },
+    incident_count: { 2021: null, 2022: null, 2023: null, 2024: null },
   };
 
   it.each(KPI_KEYS.flatMap((key) => YEARS.map((year) => [key, year, expected[key][year]] as const)))(

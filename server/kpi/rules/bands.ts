@@ -120,6 +120,11 @@ export function bandMetricFor(kpiKey: KpiKey, year: BandYear): BandMetric | null
     case 'time_to_restore':
       return year === 2021 || year === 2022 ? 'recoveryHours' : null;
     case 'rework_rate':
+    case 'time_to_restore_sev1_2': // DORA's bands are for all incidents, not the severe ones alone
+    case 'time_to_acknowledge':
+    case 'incident_recurrence_rate':
+    case 'on_call_pages':
+    case 'incident_count':
       return null;
   }
 }

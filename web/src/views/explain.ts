@@ -158,7 +158,7 @@ export async function explainView(context: RouteContext): Promise<void> {
 function summary(data: ExplainResponse, kpiName: string, scopeLabel: string): HTMLElement {
   const item = (label: string, value: Child, attrs: Record<string, string> = {}, className = '') => h('div', null, h('dt', null, label), h('dd', { class: className || null, ...attrs }, value));
   const kind = recordKind(data);
-  const noun = kind === 'change' ? 'changes' : kind === 'incident' ? 'incidents' : kind === 'failed_deployment' ? 'failed deployments' : 'deployments';
+  const noun = kind === 'change' ? 'changes' : kind === 'incident' ? (data.key === 'on_call_pages' ? 'pages' : 'incidents') : kind === 'failed_deployment' ? 'failed deployments' : 'deployments';
   return h(
     'dl',
     { class: 'explain-summary', 'aria-label': `${kpiName}: the value and what it is computed from` },
@@ -175,6 +175,8 @@ function valueLabel(unit: string): string {
   if (unit === 'hours' || unit === 'minutes') return 'Median';
   if (unit === '%') return 'Rate';
   if (unit === 'deploys/day') return 'Per day';
+  if (unit === 'pages/week') return 'Per week';
+  if (unit === 'incidents') return 'Count';
   return 'Value';
 }
 
@@ -189,6 +191,16 @@ function detailItems(data: ExplainResponse): { label: string; value: string }[] 
   if (severe && typeof severe === 'object') out.push({ label: 'Sev1–2', value: `${formatValue(severe.p50 ?? null, data.unit)} median · n ${formatCount(severe.n ?? 0)}` });
   if (typeof d.failed === 'number') out.push({ label: 'Failed', value: `${formatCount(d.failed)} of ${formatCount(num(d.deployments) ?? 0)}` });
   if (typeof d.rework === 'number') out.push({ label: 'Rework', value: `${formatCount(d.rework)} of ${formatCount(num(d.deployments) ?? 0)}` });
+  if (typeof d.recurrent === 'number') out.push({ label: 'Recurrences', value: `${formatCount(d.recurrent)} of ${formatCount(num(d.incidents) ?? 0)}` });
+  if (typeof d.pages === 'number') {
+    // n is the number of pages; these say when they came and to how many teams.
+    out.push({ label: 'Off hours', value: `${formatValue(num(d.off_hours_share), '%')} · ${formatCount(num(d.off_hours) ?? 0)} outside 09:00–18:00 weekdays` });
+    if (typeof d.teams === 'number') out.push({ label: 'Teams paged', value: formatCount(d.teams) });
+  }
+  const severities = d.by_severity as Record<string, number> | undefined;
+  if (severities && typeof severities === 'object') {
+    out.push({ label: 'By severity', value: Object.entries(severities).map(([severity, n]) => `${severity} ${formatCount(n)}`).join(' · ') });
+  }
   const reasons = d.by_reason as Record<string, number> | undefined;
   if (reasons && typeof reasons === 'object') {
     const text = Object.entries(reasons).filter(([, n]) => n > 0).map(([reason, n]) => `${reasonLabel(reason)} ${n}`).join(' · ');
@@ -226,7 +238,10 @@ function recordsTitle(data: ExplainResponse): string {
     case 'change':
       return 'Changes shipped';
     case 'incident':
-      return 'Incidents resolved';
+      return data.key === 'on_call_pages' ? 'Pages'
+        : data.key === 'time_to_acknowledge' ? 'Incidents acknowledged'
+        : data.key === 'incident_recurrence_rate' || data.key === 'incident_count' ? 'Incidents created'
+        : 'Incidents resolved';
     case 'failed_deployment':
       return 'Failed deployments recovered';
     default:
@@ -243,15 +258,21 @@ function orderNote(data: ExplainResponse): string {
     case 'lead_time_for_changes':
       return 'Longest lead time first';
     case 'time_to_restore':
+    case 'time_to_restore_sev1_2':
     case 'failed_deployment_recovery_time':
       return 'Longest first';
+    case 'time_to_acknowledge':
+      return 'Slowest first';
+    case 'incident_recurrence_rate':
+      return 'Recurrences first, then newest first';
     default:
       return 'Newest first';
   }
 }
 
 function isFlagged(key: string, record: RecordRow): boolean {
-  return (key === 'change_failure_rate' && record.is_failed === true) || (key === 'rework_rate' && record.is_rework === true);
+  return (key === 'change_failure_rate' && record.is_failed === true) || (key === 'rework_rate' && record.is_rework === true)
+    || (key === 'incident_recurrence_rate' && record.is_recurrence === true) || (key === 'on_call_pages' && record.off_hours === true);
 }
 
 // ---- columns per record kind --------------------------------------------------------------
@@ -282,16 +303,7 @@ function columnsFor(data: ExplainResponse, org: OrgResponse): Column[] {
         { label: 'Deployment', cell: (r) => link(r.deployment_external_id, r.deployment_url) },
       ];
     case 'incident':
-      return [
-        { label: 'Resolved', cell: when('resolved_at') },
-        service,
-        { label: 'Incident', cell: (r) => link(r.external_id, r.url) },
-        { label: 'Title', wrap: true, cell: (r) => text(r.title) },
-        { label: 'Severity', cell: (r) => (r.severity ? h('span', { class: `sev sev--${String(r.severity)}` }, String(r.severity)) : NO_DATA) },
-        { label: 'Started', cell: (r) => when(r.started_at ? 'started_at' : 'created_at')(r) },
-        { label: 'Time to restore', numeric: true, cell: (r) => h('strong', null, formatValue(num(r.duration_minutes), 'minutes')) },
-        { label: 'Caused by', cell: (r) => (r.deployment_external_id ? text(r.deployment_external_id) : h('span', { class: 'muted' }, NO_DATA)) },
-      ];
+      return incidentColumns(data.key, when, service);
     case 'failed_deployment':
       return [
         { label: 'Recovered', cell: when('recovered_at') },
@@ -305,6 +317,58 @@ function columnsFor(data: ExplainResponse, org: OrgResponse): Column[] {
     default:
       return genericColumns(data.records, tz);
   }
+}
+
+/** Incident columns for each incident KPI: its anchor first, then what its value is made of. */
+function incidentColumns(key: string, when: (field: string) => Column['cell'], service: Column): Column[] {
+  const incident: Column = { label: 'Incident', cell: (r) => link(r.external_id, r.url) };
+  const title: Column = { label: 'Title', wrap: true, cell: (r) => text(r.title) };
+  const severity: Column = { label: 'Severity', cell: (r) => (r.severity ? h('span', { class: `sev sev--${String(r.severity)}` }, String(r.severity)) : NO_DATA) };
+  switch (key) {
+    case 'time_to_acknowledge':
+      return [
+        { label: 'Acknowledged', cell: when('acknowledged_at') },
+        service, incident, title, severity,
+        { label: 'Created', cell: when('created_at') },
+        { label: 'Time to acknowledge', numeric: true, cell: (r) => h('strong', null, formatValue(num(r.acknowledge_minutes), 'minutes')) },
+      ];
+    case 'incident_recurrence_rate':
+      return [{ label: 'Created', cell: when('created_at') }, service, incident, title, severity, { label: 'Recurrence', wrap: true, cell: (r) => recurrenceTag(r, when) }];
+    case 'on_call_pages':
+      return [
+        { label: 'Created', cell: when('created_at') },
+        service, incident, title, severity,
+        { label: 'Urgency', cell: (r) => text(r.urgency) },
+        { label: 'Owner\'s local time', cell: (r) => h('span', { class: 'nowrap', title: String(r.local_time_zone ?? '') }, text(r.local_created_at), h('span', { class: 'muted' }, ` ${String(r.local_time_zone ?? '')}`)) },
+        { label: 'Hours', cell: (r) => (r.off_hours === true ? h('span', { class: 'reason-tag', title: 'Outside 09:00–18:00 Monday–Friday in the owning team\'s time zone' }, icon('alert'), 'Off hours') : h('span', { class: 'ok-tag' }, 'Working hours')) },
+      ];
+    case 'incident_count':
+      return [
+        { label: 'Created', cell: when('created_at') },
+        service, incident, title, severity,
+        { label: 'Resolved', cell: (r) => (r.resolved_at ? when('resolved_at')(r) : h('span', { class: 'muted' }, 'still open')) },
+      ];
+    default: // time to restore, overall and sev1–2
+      return [
+        { label: 'Resolved', cell: when('resolved_at') },
+        service, incident, title, severity,
+        { label: 'Started', cell: (r) => when(r.started_at ? 'started_at' : 'created_at')(r) },
+        { label: 'Time to restore', numeric: true, cell: (r) => h('strong', null, formatValue(num(r.duration_minutes), 'minutes')) },
+        { label: 'Caused by', cell: (r) => (r.deployment_external_id ? text(r.deployment_external_id) : h('span', { class: 'muted' }, NO_DATA)) },
+      ];
+  }
+}
+
+/** "Recurs INC-3 (Oct 20, 02:30)" with a link to it, or "First" when no earlier incident matches. */
+function recurrenceTag(record: RecordRow, when: (field: string) => Column['cell']): Child {
+  const earlier = record.recurs as RecordRow | null | undefined;
+  if (record.is_recurrence !== true || !earlier) return h('span', { class: 'ok-tag', title: 'No earlier incident with the same root cause within the recurrence window' }, 'First');
+  return h(
+    'div',
+    { class: 'outcome' },
+    h('span', { class: 'reason-tag', title: 'Same root-cause key, grouping key or service and normalised title as an earlier incident (docs/kpis.md)' }, icon('alert'), 'Recurs'),
+    h('div', { class: 'incident-line' }, link(earlier.external_id, earlier.url), h('span', { class: 'muted' }, ' '), when('created_at')(earlier), h('span', { class: 'muted' }, ` ${String(earlier.title ?? '')}`)),
+  );
 }
 
 /** Unknown record kinds: every scalar field, with *_url fields linked. */
