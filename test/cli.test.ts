@@ -72,3 +72,41 @@ describe('bellwether CLI', () => {
     expect(stderr).toContain('services[0].owner');
   }, 120_000);
 });
+
+describe('bellwether sync', () => {
+  it('syncs PagerDuty from a server answering like it, then says what it did; usage errors exit 2', async () => {
+    const { startFakePagerDuty, FAKE_TOKEN } = await import('../connectors/pagerduty/testing/fake-pagerduty.js');
+    const { clonedIncidents } = await import('../connectors/pagerduty/testing/recorded.js');
+    const server = await startFakePagerDuty();
+    server.add(...clonedIncidents(30, new Date('2026-10-01T00:00:00Z'), 24 * 3_600_000));
+    const config = join(folder, 'pagerduty.yaml');
+    writeFileSync(config, 'teams: [{ id: eng }]\nservices: [{ id: api, owner: eng }]\npagerduty:\n  services: { PIKL83L: api }\n');
+    const sync = async (...args: string[]) => {
+      try {
+        const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'sync', ...args], {
+          env: { ...env, BELLWETHER_CONFIG: config, PAGERDUTY_TOKEN: FAKE_TOKEN, PAGERDUTY_API_URL: server.url, BELLWETHER_DATA_DIR: join(folder, 'sync-data') }, timeout: 60_000,
+        });
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        return error as { code: number; stdout: string; stderr: string };
+      }
+    };
+    try {
+      const first = await sync('pagerduty', '--since', '2026-09-01');
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/sync pagerduty: succeeded, run 1: 30 records \(30 new, 0 updated, 0 rejected\) in \d+ batches, \d+ requests/);
+      const again = await sync('pagerduty');
+      expect(again.stdout).toMatch(/sync pagerduty: succeeded, run 2: \d+ records \(0 new, 0 updated, 0 rejected\)/);
+      expect((await sync()).code).toBe(2);
+      expect((await sync('github')).stderr).toContain('sync needs a SOURCE: pagerduty or opsgenie');
+      const badSince = await sync('pagerduty', '--since', 'last week');
+      expect(badSince.code).toBe(2);
+      expect(badSince.stderr).toContain('--since must be a date');
+      const noKey = await sync('opsgenie');
+      expect(noKey.code).toBe(2);
+      expect(noKey.stderr).toContain('set OPSGENIE_API_KEY');
+    } finally {
+      await server.close();
+    }
+  }, 180_000);
+});
