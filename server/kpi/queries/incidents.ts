@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { KpiDefinition } from '../definition.js';
 import { bucket, cellCondition, percentile, scopeJoin, type CellFilter } from './population.js';
 import { countWhere, percentileCont, sortedValues } from '../rollup.js';
+import { medianWithP90 } from './median.js';
 
 const resolvedAnchor = sql`i.resolved_at`;
 
@@ -73,15 +74,7 @@ export const timeToRestoreSev12: KpiDefinition = {
   recordKind: 'incident',
   description: 'Median of incident resolved − created (or started) over sev1–2 incidents resolved in the period; p90 alongside.',
   population: resolvedSevereIncidents,
-  aggregates: sql`count(*)::int as n, ${percentile(0.5, sql`duration_minutes`)} as p50, ${percentile(0.9, sql`duration_minutes`)} as p90`,
-  rollup: {
-    columns: { duration_minutes: sql`p.duration_minutes` },
-    reduce(records, columns) {
-      const minutes = sortedValues(records, columns.duration_minutes!);
-      return { n: records.length, p50: percentileCont(minutes, 0.5), p90: percentileCont(minutes, 0.9) };
-    },
-  },
-  toValue: (row) => ({ value: row.p50 as number | null, n: row.n, details: { p50: row.p50, p90: row.p90 } }),
+  ...medianWithP90('duration_minutes'),
   explainOrder: sql`p.duration_minutes desc, p.incident_id`,
 };
 
@@ -109,15 +102,7 @@ export const failedDeploymentRecoveryTime: KpiDefinition = {
   recordKind: 'failed_deployment',
   description: 'Median of (incident resolved − failed deployment finished) for failed production deployments with incidents, anchored on resolution.',
   population: recoveredFailedDeployments,
-  aggregates: sql`count(*)::int as n, ${percentile(0.5, sql`duration_minutes`)} as p50, ${percentile(0.9, sql`duration_minutes`)} as p90`,
-  rollup: {
-    columns: { duration_minutes: sql`p.duration_minutes` },
-    reduce(records, columns) {
-      const minutes = sortedValues(records, columns.duration_minutes!);
-      return { n: records.length, p50: percentileCont(minutes, 0.5), p90: percentileCont(minutes, 0.9) };
-    },
-  },
-  toValue: (row) => ({ value: row.p50 as number | null, n: row.n, details: { p50: row.p50, p90: row.p90 } }),
+  ...medianWithP90('duration_minutes'),
   explainColumns: sql`(select coalesce(json_agg(json_build_object('id', i.id, 'source', i.source, 'external_id', i.external_id,
      'title', i.title, 'severity', i.severity, 'created_at', i.created_at, 'resolved_at', i.resolved_at, 'url', i.url) order by i.created_at), '[]'::json)
    from incidents i where i.id = any(p.failure_incident_ids)) as incidents`,

@@ -4,8 +4,9 @@
 // in SQL, so the stored value, the explained value and the record list agree.
 import { sql } from 'kysely';
 import type { KpiDefinition } from '../definition.js';
-import { bucket, cellCondition, percentile, scopeJoin, type CellFilter } from './population.js';
-import { countDistinct, countWhere, percentileCont, sortedValues } from '../rollup.js';
+import { bucket, cellCondition, scopeJoin, type CellFilter } from './population.js';
+import { countDistinct, countWhere } from '../rollup.js';
+import { medianWithP90 } from './median.js';
 
 const HOURS_PER_WEEK = 168;
 const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4', 'sev5'] as const;
@@ -41,15 +42,7 @@ export const timeToAcknowledge: KpiDefinition = {
   recordKind: 'incident',
   description: 'Median of incident acknowledged − created, over incidents acknowledged in the period (an incident counts in the period it was acknowledged; never-acknowledged ones are left out); p90 alongside.',
   population: acknowledgedIncidents,
-  aggregates: sql`count(*)::int as n, ${percentile(0.5, sql`acknowledge_minutes`)} as p50, ${percentile(0.9, sql`acknowledge_minutes`)} as p90`,
-  rollup: {
-    columns: { acknowledge_minutes: sql`p.acknowledge_minutes` },
-    reduce(records, columns) {
-      const minutes = sortedValues(records, columns.acknowledge_minutes!);
-      return { n: records.length, p50: percentileCont(minutes, 0.5), p90: percentileCont(minutes, 0.9) };
-    },
-  },
-  toValue: (row) => ({ value: row.p50 as number | null, n: row.n, details: { p50: row.p50, p90: row.p90 } }),
+  ...medianWithP90('acknowledge_minutes'),
   explainOrder: sql`p.acknowledge_minutes desc, p.incident_id`,
 };
 

@@ -10,6 +10,6 @@ with population as (
     where f.is_failed and f.recovered_at is not null and sm.scope_type = $3 and sm.scope_id = $4
         and f.recovered_at >= $5::timestamptz and f.recovered_at < $6::timestamptz
         and date_trunc($7, timezone($8, f.recovered_at))::date = $9::date)
-select scope_type, scope_id, period_start, count(*)::int as n, (percentile_cont(0.5) within group (order by duration_minutes))::float8 as p50, (percentile_cont(0.9) within group (order by duration_minutes))::float8 as p90
+select scope_type, scope_id, period_start, count(*)::int as n, (percentile_cont(0.5) within group (order by "duration_minutes"))::float8 as p50, (percentile_cont(0.9) within group (order by "duration_minutes"))::float8 as p90
 from population group by scope_type, scope_id, period_start
 -- parameters: ["week","Europe/Berlin","team","payments","2026-11-15T23:00:00.000Z","2026-11-22T23:00:00.000Z","week","Europe/Berlin","2026-11-16"]
