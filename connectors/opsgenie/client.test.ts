@@ -10,7 +10,7 @@ import {
   rateLimitWaitMs, type OpsgenieClientOptions,
 } from './client.js';
 
-const recorded = JSON.parse(readFileSync(new URL('../../../shared/fixtures/opsgenie/incidents-rest.json', import.meta.url), 'utf8')) as { body: unknown }[];
+const recorded = JSON.parse(readFileSync(new URL('fixtures/incidents-rest.json', import.meta.url), 'utf8')) as { body: unknown }[];
 const listBody = { data: recorded.map((row) => row.body), took: 0.01, requestId: 'recorded' };
 
 interface Answer {

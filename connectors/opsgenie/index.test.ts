@@ -12,7 +12,7 @@ import type { OpsgenieConfig } from './config.js';
 import { INCIDENTS_STREAM, opsgenieConnector, readCursor, type OpsgenieCursor } from './index.js';
 import type { OpsgenieIncident } from './map.js';
 
-const recorded = (JSON.parse(readFileSync(new URL('../../../shared/fixtures/opsgenie/incidents-rest.json', import.meta.url), 'utf8')) as { body: OpsgenieIncident }[])
+const recorded = (JSON.parse(readFileSync(new URL('fixtures/incidents-rest.json', import.meta.url), 'utf8')) as { body: OpsgenieIncident }[])
   .map((row) => row.body);
 const openTemplate = recorded.find((incident) => incident.status === 'open')!;
 const resolvedTemplate = recorded.find((incident) => incident.status === 'resolved')!;

@@ -1,4 +1,4 @@
-// map.ts on the recorded payloads (shared/fixtures/opsgenie, see its README for the figures).
+// map.ts on the recorded payloads (fixtures/, see its README for the figures).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
@@ -11,7 +11,7 @@ import {
   unknownServiceNames, type OpsgenieIncident,
 } from './map.js';
 
-const fixtures = new URL('../../../shared/fixtures/opsgenie/', import.meta.url);
+const fixtures = new URL('fixtures/', import.meta.url);
 const recorded = (name: string) => readFileSync(new URL(name, fixtures), 'utf8');
 const incidents = (JSON.parse(recorded('incidents-rest.json')) as { body: OpsgenieIncident }[]).map((row) => row.body);
 const incident1 = incidents.find((incident) => incident.message === 'Incident#1')!;
@@ -27,8 +27,8 @@ const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 const validIncident = addFormats(new Ajv({ allErrors: true, strict: false })).compile(IncidentRecord);
 const ms = (iso: string | null | undefined) => Date.parse(iso!);
 
-it('reads the fixtures from /work/shared/fixtures', () => {
-  expect(fileURLToPath(fixtures)).toMatch(/\/shared\/fixtures\/opsgenie\/$/);
+it('reads the recorded fixtures', () => {
+  expect(fileURLToPath(fixtures)).toMatch(/\/connectors\/opsgenie\/fixtures\/$/);
   expect(incidents).toHaveLength(2);
 });
 

@@ -1,5 +1,5 @@
 // Pure translation of Opsgenie payloads: a REST incident → IncidentRecord, an alert webhook →
-// IncidentEvent. No I/O; tested on the recorded payloads in shared/fixtures/opsgenie/.
+// IncidentEvent. No I/O; tested on the recorded payloads in fixtures/.
 import { createHash } from 'node:crypto';
 import type { IncidentEvent, IncidentEventType, IncidentRecord } from '../contract.js';
 import { DEFAULT_SERVICE_TAG_PREFIX, normaliseSeverity, type OpsgenieConfig } from './config.js';

@@ -1,4 +1,4 @@
-// map.ts on the recorded payloads (shared/fixtures/README.md: "PagerDuty REST incidents" and
+// map.ts on the recorded payloads (fixtures/README.md: "PagerDuty REST incidents" and
 // "PagerDuty webhooks v3"), asserting the figures the README gives.
 import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
@@ -9,7 +9,7 @@ import type { PagerDutyConfig } from './config.js';
 import { acknowledgedAtWithoutLog, firstAcknowledgementAt, incidentRecord, translateWebhookV3 } from './map.js';
 import type { LogEntry, RestIncident } from './payloads.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/pagerduty/', import.meta.url);
+const FIXTURES = new URL('fixtures/', import.meta.url);
 const config: PagerDutyConfig = { services: { PIKL83L: 'dev-service', PA2P440: 'pig', PLVTM9H: 'default-service' } };
 
 const rows = JSON.parse(readFileSync(new URL('incidents-rest.json', FIXTURES), 'utf8')) as { body: RestIncident & { log_entries: LogEntry[]; incident_number: number } }[];

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { verifyPagerDutySignature } from './webhook.js';
 
-const body = readFileSync(new URL('../../../shared/fixtures/pagerduty/webhooks-v3/triggered_v3.json', import.meta.url));
+const body = readFileSync(new URL('fixtures/webhooks-v3/triggered_v3.json', import.meta.url));
 const current = 'current-secret-0123456789abcdef';
 const previous = 'previous-secret-0123456789abcdef';
 const sign = (secret: string, bytes: Buffer = body) => `v1=${createHmac('sha256', secret).update(bytes).digest('hex')}`;

@@ -1,5 +1,5 @@
 // Incident webhooks end to end through fastify inject on a real database, with the recorded
-// PagerDuty v3 and Opsgenie bodies (../shared/fixtures) signed as the tools sign them:
+// PagerDuty v3 and Opsgenie bodies (connectors/<source>/fixtures) signed as the tools sign them:
 // accepted and merged, rejected with 401 and nothing written, recognised when redelivered,
 // and ending in the right state whatever order the events arrive in.
 import { createHmac } from 'node:crypto';
@@ -7,8 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, tableCounts, type Harness } from '../harness.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
-const fixture = (path: string) => readFileSync(new URL(path, FIXTURES), 'utf8');
+const FIXTURES = new URL('../../connectors/', import.meta.url);
+/** `pagerduty/webhooks-v3/x.json` → connectors/pagerduty/fixtures/webhooks-v3/x.json */
+const fixtureUrl = (path: string) => new URL(path.replace(/^(\w+)\//, '$1/fixtures/'), FIXTURES);
+const fixture = (path: string) => readFileSync(fixtureUrl(path), 'utf8');
 
 const PD_SECRET = 'pd-secret-0123456789abcdef';
 const PD_OLD_SECRET = 'pd-old-secret-0123456789abcdef';
@@ -91,7 +93,7 @@ describe('POST /webhooks/pagerduty', () => {
       'service_created_v3.json': 'ignored',
       'service_deleted_v3.json': 'ignored',
     };
-    expect(readdirSync(new URL('pagerduty/webhooks-v3/', FIXTURES)).sort()).toEqual(Object.keys(expected).sort());
+    expect(readdirSync(fixtureUrl('pagerduty/webhooks-v3/')).sort()).toEqual(Object.keys(expected).sort());
     for (const [file, status] of Object.entries(expected)) {
       const body = fixture(`pagerduty/webhooks-v3/${file}`);
       const res = await postPagerDuty(body);

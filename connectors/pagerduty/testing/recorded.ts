@@ -1,9 +1,9 @@
-// Test helper: the recorded PagerDuty payloads in shared/fixtures/pagerduty/ (see its
+// Test helper: the recorded PagerDuty payloads in ../fixtures/ (see its
 // README), and clones of the recorded incidents for volume, with new ids and times.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { LogEntry, RestIncident } from '../payloads.js';
 
-export const FIXTURES = new URL('../../../../shared/fixtures/pagerduty/', import.meta.url);
+export const FIXTURES = new URL('../fixtures/', import.meta.url);
 
 /** A REST incident as recorded (everything kept), and its log, which a list item does not carry. */
 export interface RecordedIncident {
