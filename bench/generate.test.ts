@@ -41,7 +41,7 @@ interface Survey {
 /** One pass over a stream, keeping what the assertions need (the test keeps the commits; the generator does not). */
 function survey(batches: Iterable<NormalizedRecord[]>, from: number, to: number, known?: Survey): Survey {
   const s: Survey = {
-    batchSizes: [], counts: { commit: 0, pull_request: 0, deployment: 0, incident: 0 }, problems: [], forwardReferences: 0, outsideWindow: 0,
+    batchSizes: [], counts: { commit: 0, pull_request: 0, deployment: 0, incident: 0, ci_run: 0 }, problems: [], forwardReferences: 0, outsideWindow: 0,
     commits: new Map(known?.commits ?? []), inPullRequests: new Set(), production: new Map(), outOfOrder: 0,
     staging: 0, pipelineFailures: 0, linkedIncidents: 0, linkedDeployments: new Set(), restoreMinutes: [],
   };
@@ -81,7 +81,7 @@ function survey(batches: Iterable<NormalizedRecord[]>, from: number, to: number,
           list.push(d);
           s.production.set(d.service, list);
         }
-      } else {
+      } else if (item.kind === 'incident') {
         const i = item.record;
         inWindow(i.created_at);
         if (i.resolved_at) s.restoreMinutes.push((Date.parse(i.resolved_at) - Date.parse(i.started_at ?? i.created_at)) / 60e3);

@@ -7,7 +7,7 @@ import type { NormalizedRecord, RecordKind } from '../connectors/contract.js';
 import type { OrgConfig } from '../server/config.js';
 import type { Db } from '../server/db/database.js';
 import {
-  commitRow, deploymentRow, incidentRow, ingestRecords, pullRequestRow, upsertRows, type RawTable,
+  ciRunRow, commitRow, deploymentRow, incidentRow, ingestRecords, pullRequestRow, upsertRows, type RawTable,
 } from '../server/ingest/ingest.js';
 import { syncOrg } from '../server/org/sync-org.js';
 import { createBenchDatabase, type BenchDatabase } from './database.js';
@@ -38,6 +38,7 @@ const TABLES: Record<RecordKind, { table: RawTable; keys: string[]; row: (record
   pull_request: { table: 'pull_requests', keys: ['repository', 'number'], row: pullRequestRow as never },
   deployment: { table: 'deployments', keys: ['source', 'external_id'], row: deploymentRow as never },
   incident: { table: 'incidents', keys: ['source', 'external_id'], row: incidentRow as never },
+  ci_run: { table: 'ci_runs', keys: ['source', 'external_id'], row: ciRunRow as never },
 };
 
 const rowOf = (item: NormalizedRecord) => TABLES[item.kind].row(item.record as never);

@@ -129,7 +129,31 @@ export interface IncidentEvent {
   incident: Partial<Pick<IncidentRecord, 'service' | 'severity' | 'title' | 'created_at' | 'urgency' | 'dedup_key' | 'url'>>;
 }
 
-export const RECORD_KINDS = ['deployment', 'commit', 'pull_request', 'incident'] as const;
+export const CiRunRecord = Type.Object(
+  {
+    source: Id('CI system (github-actions, gitlab-ci, jenkins, …).'),
+    external_id: Id("The run's id in that system (one attempt of a re-run is one run: e.g. <run id>:<attempt>); (source, external_id) is the upsert key."),
+    repository: Id('Repository, e.g. acme/payments-api; must belong to a configured service.'),
+    workflow: Type.String({ minLength: 1, maxLength: 500, description: 'Workflow or pipeline name.' }),
+    branch: OptionalText('Branch the run built (head branch).', { maxLength: 500 }),
+    event: OptionalText('What started it (push, pull_request, schedule, …).', { maxLength: 100 }),
+    commit_sha: Type.Optional(Type.Union([Sha('Commit the run built.'), Type.Null()])),
+    status: Type.Union(
+      [
+        Type.Literal('success'), Type.Literal('failure'), Type.Literal('cancelled'), Type.Literal('skipped'),
+        Type.Literal('neutral'), Type.Literal('in_progress'), Type.Literal('queued'),
+      ],
+      { description: 'Outcome (or current state); build health counts success / (success + failure).' },
+    ),
+    started_at: OptionalTimestamp('When the run started (a re-run: when this attempt started).'),
+    finished_at: OptionalTimestamp('When it finished (absent while it runs).'),
+    url: OptionalText('Link to the run.', { format: 'uri' }),
+  },
+  { title: 'CI run', additionalProperties: true },
+);
+export type CiRunRecord = Static<typeof CiRunRecord>;
+
+export const RECORD_KINDS = ['deployment', 'commit', 'pull_request', 'incident', 'ci_run'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export const recordSchemas = {
@@ -137,6 +161,7 @@ export const recordSchemas = {
   commit: CommitRecord,
   pull_request: PullRequestRecord,
   incident: IncidentRecord,
+  ci_run: CiRunRecord,
 } as const;
 
 /** A record in the normalized form the ingest layer accepts, tagged with its kind. */
@@ -144,7 +169,8 @@ export type NormalizedRecord =
   | { kind: 'deployment'; record: DeploymentRecord }
   | { kind: 'commit'; record: CommitRecord }
   | { kind: 'pull_request'; record: PullRequestRecord }
-  | { kind: 'incident'; record: IncidentRecord };
+  | { kind: 'incident'; record: IncidentRecord }
+  | { kind: 'ci_run'; record: CiRunRecord };
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

@@ -47,6 +47,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
           CommitRecord: recordSchemas.commit,
           PullRequestRecord: recordSchemas.pull_request,
           IncidentRecord: recordSchemas.incident,
+          CiRunRecord: recordSchemas.ci_run,
         } as Record<string, object>,
       },
       ...(deps.config.env.apiToken ? { security: [{ bearer: [] }] } : {}),

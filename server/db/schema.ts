@@ -125,6 +125,24 @@ export interface IncidentsTable {
   updated_at: WriteTimestamp;
 }
 
+export interface CiRunsTable {
+  id: Generated<number>;
+  source: string;
+  external_id: string;
+  repository: string;
+  workflow: string;
+  branch: string | null;
+  event: string | null;
+  commit_sha: string | null;
+  status: string;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  url: string | null;
+  payload: Json;
+  ingested_at: WriteTimestamp;
+  updated_at: WriteTimestamp;
+}
+
 export type FailureReason = 'incident_link' | 'rollback' | 'implicit_incident';
 /** How an incident is linked to the failed deployment: which explicit field named it (api: set by a person), or the implicit rule. */
 export type FailureLinkReason = 'deployment_id' | 'commit' | 'pull_request' | 'api:deployment_id' | 'api:commit' | 'api:pull_request' | 'implicit';
@@ -255,6 +273,7 @@ export interface Database {
   commits: CommitsTable;
   pull_requests: PullRequestsTable;
   incidents: IncidentsTable;
+  ci_runs: CiRunsTable;
   deployment_facts: DeploymentFactsTable;
   deployment_changes: DeploymentChangesTable;
   kpi_values: KpiValuesTable;

@@ -29,6 +29,7 @@ const KIND_ALIASES: Record<string, RecordKind> = {
   commit: 'commit', commits: 'commit',
   pull_request: 'pull_request', pull_requests: 'pull_request', 'pull-request': 'pull_request', 'pull-requests': 'pull_request',
   incident: 'incident', incidents: 'incident',
+  ci_run: 'ci_run', ci_runs: 'ci_run', 'ci-run': 'ci_run', 'ci-runs': 'ci_run',
 };
 
 export function parseKind(value: string | undefined): RecordKind | undefined {

@@ -3,7 +3,7 @@
 // queued for re-derivation from the earliest time the write reaches (the compute job derives,
 // server/derive/), and the cells incidents touch directly are marked dirty for the KPI engine.
 import { sql, type Insertable, type RawBuilder, type Transaction } from 'kysely';
-import type { CommitRecord, DeploymentRecord, IncidentRecord, NormalizedRecord, PullRequestRecord, RecordKind } from '../../connectors/contract.js';
+import type { CiRunRecord, CommitRecord, DeploymentRecord, IncidentRecord, NormalizedRecord, PullRequestRecord, RecordKind } from '../../connectors/contract.js';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -78,6 +78,12 @@ export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: Nor
   add(await upsertIncidents(trx, org, incidents, marks, anchors), byKind('incident').length);
   // Webhook events that waited for these incidents to be known.
   await applyPendingEvents(trx, org, incidents);
+  // CI runs feed no derivation and no KPI yet (build health reads them when it lands).
+  const ciRuns = dedupe(byKind('ci_run'), (r) => `${r.source}\u0000${r.external_id}`);
+  add(await pipelined(trx, ciRuns, (chunk) => {
+    const rows = chunk.map(ciRunRow);
+    return { rows, statement: upsertStatement<{ source: string }>('ci_runs', rows, ['source', 'external_id'], ['source']) };
+  }, () => {}), byKind('ci_run').length);
 
   await markAnchorsDirty(trx, anchors, org.timeZone);
   await queueDerivations(trx, marks);
@@ -99,7 +105,7 @@ const insertedFlag = sql<boolean>`(xmax::text = '0')`.as('inserted');
 /** SQL types of the natural-key columns that are not text. */
 const KEY_TYPES: Record<string, string> = { number: 'integer' };
 
-export type RawTable = 'commits' | 'pull_requests' | 'deployments' | 'incidents';
+export type RawTable = 'commits' | 'pull_requests' | 'deployments' | 'incidents' | 'ci_runs';
 
 /**
  * Inserts rows or updates them in place on their natural key, skipping rows whose payload
@@ -225,6 +231,12 @@ export const incidentRow = (i: IncidentRecord): Insertable<Database['incidents']
   status_changed_at: i.status_changed_at ?? null, cause_pull_request: i.cause_pull_request ?? null,
   // Not part of the published record: set by the incident cause API (routes/v1/incidents.ts).
   cause_set_via: (i as { cause_set_via?: unknown }).cause_set_via === 'api' ? 'api' : null, payload: JSON.stringify(i),
+});
+
+export const ciRunRow = (r: CiRunRecord): Insertable<Database['ci_runs']> => ({
+  source: r.source, external_id: r.external_id, repository: r.repository, workflow: r.workflow, branch: r.branch ?? null, event: r.event ?? null,
+  commit_sha: r.commit_sha ?? null, status: r.status, started_at: r.started_at ?? null, finished_at: r.finished_at ?? null, url: r.url ?? null,
+  payload: JSON.stringify(r),
 });
 
 // Only keys, the inserted flag and previous values come back: the rest of a written row is

@@ -68,12 +68,12 @@ function semanticProblems(kind: RecordKind, record: Record<string, unknown>, cat
       problems.push({ path: '/service', message: `unknown service ${JSON.stringify(record.service)} (not in bellwether.yaml)` });
     }
   }
-  if (kind === 'commit' || kind === 'pull_request') {
+  if (kind === 'commit' || kind === 'pull_request' || kind === 'ci_run') {
     if (typeof record.repository === 'string' && !catalog.repositories.has(record.repository)) {
       problems.push({ path: '/repository', message: `repository ${JSON.stringify(record.repository)} is not listed under any service in bellwether.yaml` });
     }
   }
-  if (kind === 'deployment') problems.push(...order(record, 'started_at', 'finished_at'));
+  if (kind === 'deployment' || kind === 'ci_run') problems.push(...order(record, 'started_at', 'finished_at'));
   if (kind === 'commit') problems.push(...order(record, 'authored_at', 'committed_at'));
   if (kind === 'pull_request') {
     problems.push(...order(record, 'opened_at', 'merged_at'), ...order(record, 'opened_at', 'first_review_at'));

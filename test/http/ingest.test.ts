@@ -172,3 +172,43 @@ describe('read API errors', () => {
     expect((await h.app.inject({ url: '/api/v1/scorecard?scope=team' })).statusCode).toBe(400);
   });
 });
+
+describe('POST /api/v1/ci-runs', () => {
+  const run = (id: string, overrides: Record<string, unknown> = {}) => ({
+    source: 'github-actions', external_id: id, repository: 'acme/api', workflow: 'Tests', branch: 'main', event: 'push',
+    commit_sha: sha(7), status: 'success', started_at: '2026-11-03T12:00:00Z', finished_at: '2026-11-03T12:06:33Z', ...overrides,
+  });
+
+  it('stores CI runs by (source, external_id); the same again changes nothing, a changed one is updated', async () => {
+    const first = await h.app.inject({ method: 'POST', url: '/api/v1/ci-runs', payload: [run('2589885628:1'), run('2589885628:2', { status: 'failure' })] });
+    expect(first.json()).toEqual({ received: 2, inserted: 2, updated: 0, unchanged: 0 });
+    const again = await h.app.inject({ method: 'POST', url: '/api/v1/ci-runs', payload: [run('2589885628:1'), run('2589885628:2', { status: 'failure' })] });
+    expect(again.json()).toEqual({ received: 2, inserted: 0, updated: 0, unchanged: 2 });
+    const changed = await h.app.inject({ method: 'POST', url: '/api/v1/ci-runs', payload: run('2589885628:2', { status: 'success' }) });
+    expect(changed.json()).toEqual({ received: 1, inserted: 0, updated: 1, unchanged: 0 });
+    const rows = await h.db.selectFrom('ci_runs').select(['external_id', 'status', 'workflow']).orderBy('external_id').execute();
+    expect(rows).toEqual([
+      { external_id: '2589885628:1', status: 'success', workflow: 'Tests' },
+      { external_id: '2589885628:2', status: 'success', workflow: 'Tests' },
+    ]);
+  });
+
+  it('rejects an unknown repository, an unknown status and a run finished before it started; nothing is written', async () => {
+    const before = await tableCounts(h.db);
+    const res = await h.app.inject({
+      method: 'POST', url: '/api/v1/ci-runs',
+      payload: [run('x1', { repository: 'acme/unknown' }), run('x2', { status: 'exploded' }), run('x3', { finished_at: '2026-11-03T11:00:00Z' }), run('x4')],
+    });
+    expect(res.statusCode).toBe(400);
+    const paths = (res.json().error.problems as { index: number; path: string }[]).map((p) => `${p.index}${p.path}`);
+    expect(paths).toEqual(expect.arrayContaining(['0/repository', '1/status', '2/finished_at']));
+    expect(await tableCounts(h.db)).toEqual(before);
+  });
+
+  it('imports CI runs from a file', async () => {
+    const res = await h.app.inject({
+      method: 'POST', url: '/api/v1/import?format=ndjson&kind=ci_run', payload: JSON.stringify(run('from-file')), headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(res.json()).toMatchObject({ received: 1, inserted: 1 });
+  });
+});

@@ -25,6 +25,7 @@ const routes: { url: string; kind: RecordKind; summary: string }[] = [
   { url: '/commits', kind: 'commit', summary: 'Upsert commits by (repository, sha)' },
   { url: '/pull-requests', kind: 'pull_request', summary: 'Upsert pull requests by (repository, number)' },
   { url: '/incidents', kind: 'incident', summary: 'Upsert incidents by (source, external_id)' },
+  { url: '/ci-runs', kind: 'ci_run', summary: 'Upsert CI runs by (source, external_id)' },
 ];
 
 export async function ingestRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
