@@ -1,0 +1,263 @@
+// The `github:` section of bellwether.yaml and what it resolves to per repository. Which
+// repositories are read comes from the services in bellwether.yaml (each lists its
+// repositories); this section only adds how a repository deploys, which issues are incidents,
+// and where the first sync starts.
+import { Type, type Static } from 'typebox';
+
+const RepositoryName = Type.String({ pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', description: 'owner/name, e.g. northwind/payments-api.' });
+const ServiceId = (description: string) => Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,99}$', description });
+const Regex = (description: string) => Type.String({ minLength: 1, maxLength: 500, description });
+const Severity = (description = 'Bellwether severity; sev1 is the most severe.') =>
+  Type.Union([Type.Literal('sev1'), Type.Literal('sev2'), Type.Literal('sev3'), Type.Literal('sev4'), Type.Literal('sev5')], { description });
+export type Severity = Static<ReturnType<typeof Severity>>;
+
+/** What every deployment rule may add: whose deployment it is, and the environment it reports. */
+const RuleCommon = {
+  service: Type.Optional(ServiceId('The service deployed; required when the repository backs several services.')),
+  environment: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Environment reported for workflow and release deployments (default production). GitHub deployments report their own.' }),
+  ),
+};
+
+const GitHubDeploymentsRule = Type.Object(
+  {
+    github_deployments: Type.Object(
+      { environment: Regex('Case-insensitive regex on the deployment environment; deployments to other environments are skipped.') },
+      { additionalProperties: false },
+    ),
+    ...RuleCommon,
+  },
+  { additionalProperties: false, description: 'GitHub deployments (the Deployments API, e.g. from Actions environments) are the deployments.' },
+);
+const WorkflowRule = Type.Object(
+  {
+    workflow: Type.Object(
+      {
+        name: Type.String({ minLength: 1, maxLength: 500, description: 'Workflow name (the `name:` of the workflow file), matched exactly.' }),
+        branch: Type.String({ minLength: 1, maxLength: 500, description: 'Branch the run built, matched exactly (e.g. main).' }),
+      },
+      { additionalProperties: false },
+    ),
+    ...RuleCommon,
+  },
+  { additionalProperties: false, description: 'A run of workflow `name` on `branch` is a deployment (each attempt of a re-run is one).' },
+);
+const ReleaseRule = Type.Object(
+  {
+    release: Type.Object(
+      {
+        tag_pattern: Regex('Regex on the tag name (case-sensitive), e.g. ^v\\d+\\.\\d+\\.\\d+$.'),
+        from: Type.Optional(
+          Type.Union([Type.Literal('releases'), Type.Literal('tags')], {
+            description: 'releases (default): a published, non-draft release is a deployment at its publish time; tags: a tag is one at its commit’s committer date (no releases needed).',
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    ...RuleCommon,
+  },
+  { additionalProperties: false, description: 'A release (or tag) whose tag matches the pattern is a deployment.' },
+);
+const DeploymentRule = Type.Union([GitHubDeploymentsRule, WorkflowRule, ReleaseRule]);
+export type DeploymentRule = Static<typeof DeploymentRule>;
+export type GitHubDeploymentsRule = Static<typeof GitHubDeploymentsRule>;
+export type WorkflowRule = Static<typeof WorkflowRule>;
+export type ReleaseRule = Static<typeof ReleaseRule>;
+
+export const GitHubConfig = Type.Object(
+  {
+    repositories: Type.Optional(
+      Type.Record(
+        RepositoryName,
+        Type.Object(
+          {
+            deployments: Type.Optional(
+              Type.Union([DeploymentRule, Type.Array(DeploymentRule, { minItems: 1, maxItems: 20 })], {
+                description: 'How this repository deploys: one rule, or several (a monorepo deploying several services). Without one, the repository yields no deployments.',
+              }),
+            ),
+            service: Type.Optional(ServiceId('Service its incidents (and rules without a service) belong to, when the repository backs several.')),
+          },
+          { additionalProperties: false },
+        ),
+        { additionalProperties: false, description: 'Per-repository settings, keyed by owner/name; the repository must be listed under a service.' },
+      ),
+    ),
+    include: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'Globs on owner/name (`*` matches within a segment); only matching repositories of the services are read. Default: all.' }),
+    ),
+    exclude: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Globs on owner/name of repositories not to read.' })),
+    incident_labels: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+        maxItems: 20,
+        description: 'An issue carrying any of these labels is an incident (case-insensitive). Default none: issues are not read.',
+      }),
+    ),
+    severity_labels: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Severity(), {
+        description: 'Label → severity. Labels named sev1..sev5 or P1..P5 (also sev-1, p_1) need no entry.',
+      }),
+    ),
+    default_severity: Type.Optional(Severity('Severity of an incident issue without a severity label (default sev3).')),
+    since: Type.Optional(
+      Type.Union([Type.String({ format: 'date' }), Type.String({ format: 'date-time' })], {
+        description: 'Backfill start of the first sync (default: two years before it). `bellwether sync --since` overrides it.',
+      }),
+    ),
+    overlap_days: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 90, description: 'An incremental sync re-reads this many days before its high-water mark, to catch late changes (default 7).' }),
+    ),
+  },
+  { title: 'GitHub', additionalProperties: false },
+);
+export type GitHubConfig = Static<typeof GitHubConfig>;
+
+export const DEFAULT_OVERLAP_DAYS = 7;
+export const DEFAULT_BACKFILL_YEARS = 2;
+export const DEFAULT_SEVERITY: Severity = 'sev3';
+export const DEFAULT_DEPLOYMENT_ENVIRONMENT = 'production';
+
+/** The part of a bellwether.yaml service the connector needs (the server's services fit). */
+export interface ServiceRepositories {
+  id: string;
+  repositories: readonly string[];
+}
+
+/** A deployment rule with its service decided and its patterns compiled. */
+export type ResolvedRule =
+  | { kind: 'github_deployments'; service: string; environment: RegExp }
+  | { kind: 'workflow'; service: string; environment: string; workflow: string; branch: string }
+  | { kind: 'release'; service: string; environment: string; tagPattern: RegExp; from: 'releases' | 'tags' };
+
+/** Everything the connector needs about one repository. */
+export interface RepositoryPlan {
+  /** owner/name as bellwether.yaml lists it (records carry this spelling). */
+  repository: string;
+  /** The service its incidents belong to; null when ambiguous and not configured. */
+  service: string | null;
+  rules: ResolvedRule[];
+}
+
+export interface ResolvedConfig {
+  repositories: RepositoryPlan[];
+  incidentLabels: string[];
+  severityLabels: Record<string, Severity>;
+  defaultSeverity: Severity;
+  overlapDays: number;
+}
+
+/**
+ * The repositories to read and their rules, or the list of problems (each with its path), so
+ * that the server can fail at start with all of them, as it does for the rest of the file.
+ */
+export function resolveGitHubConfig(config: GitHubConfig, services: readonly ServiceRepositories[]): { resolved: ResolvedConfig; problems: string[] } {
+  const problems: string[] = [];
+  const servicesOf = new Map<string, string[]>();
+  for (const service of services) {
+    for (const repository of service.repositories) servicesOf.set(repository, [...(servicesOf.get(repository) ?? []), service.id]);
+  }
+  const include = (config.include ?? []).map(globRegex);
+  const exclude = (config.exclude ?? []).map(globRegex);
+  const selected = [...servicesOf.keys()]
+    .filter((repository) => (!include.length || include.some((glob) => glob.test(repository))) && !exclude.some((glob) => glob.test(repository)))
+    .sort();
+
+  for (const repository of Object.keys(config.repositories ?? {})) {
+    if (!servicesOf.has(repository)) problems.push(`github.repositories.${repository}: not listed under any service in bellwether.yaml, so its records would be rejected`);
+  }
+
+  const plans: RepositoryPlan[] = [];
+  for (const repository of selected) {
+    const owners = servicesOf.get(repository)!;
+    const settings = config.repositories?.[repository];
+    const path = `github.repositories.${repository}`;
+    const chosen = (service: string | undefined, where: string): string | null => {
+      if (service === undefined) return owners.length === 1 ? owners[0]! : null;
+      if (!owners.includes(service)) {
+        problems.push(`${where}.service: ${service} is not a service of ${repository} (its services: ${owners.join(', ')})`);
+        return null;
+      }
+      return service;
+    };
+    const repositoryService = chosen(settings?.service, path);
+    const rawRules = settings?.deployments === undefined ? [] : Array.isArray(settings.deployments) ? settings.deployments : [settings.deployments];
+    const rules: ResolvedRule[] = [];
+    rawRules.forEach((rule, i) => {
+      const where = Array.isArray(settings?.deployments) ? `${path}.deployments[${i}]` : `${path}.deployments`;
+      const service = rule.service !== undefined ? chosen(rule.service, where) : repositoryService;
+      if (service === null) {
+        if (rule.service === undefined) problems.push(`${where}.service: required, ${repository} backs several services (${owners.join(', ')})`);
+        return;
+      }
+      const environment = rule.environment ?? DEFAULT_DEPLOYMENT_ENVIRONMENT;
+      if ('github_deployments' in rule) {
+        const pattern = compile(rule.github_deployments.environment, 'i', `${where}.github_deployments.environment`, problems);
+        if (pattern) rules.push({ kind: 'github_deployments', service, environment: pattern });
+      } else if ('workflow' in rule) {
+        rules.push({ kind: 'workflow', service, environment, workflow: rule.workflow.name, branch: rule.workflow.branch });
+      } else {
+        const pattern = compile(rule.release.tag_pattern, '', `${where}.release.tag_pattern`, problems);
+        if (pattern) rules.push({ kind: 'release', service, environment, tagPattern: pattern, from: rule.release.from ?? 'releases' });
+      }
+    });
+    const kinds = new Set(rules.map((rule) => (rule.kind === 'release' ? `release:${rule.from}` : rule.kind)));
+    if (kinds.has('release:releases') && kinds.has('release:tags')) problems.push(`${path}.deployments: use releases or tags, not both (a release is also a tag)`);
+    if (config.incident_labels?.length && repositoryService === null) {
+      problems.push(`${path}.service: required for incident issues, ${repository} backs several services (${owners.join(', ')})`);
+    }
+    plans.push({ repository, service: repositoryService, rules });
+  }
+  return {
+    resolved: {
+      repositories: plans,
+      incidentLabels: (config.incident_labels ?? []).map((label) => label.toLowerCase()),
+      severityLabels: Object.fromEntries(Object.entries(config.severity_labels ?? {}).map(([label, severity]) => [label.toLowerCase(), severity])),
+      defaultSeverity: config.default_severity ?? DEFAULT_SEVERITY,
+      overlapDays: config.overlap_days ?? DEFAULT_OVERLAP_DAYS,
+    },
+    problems,
+  };
+}
+
+/** Where the first sync starts: `--since`, else `since` from the file, else two years before now. */
+export function backfillStart(config: GitHubConfig, now: Date, since?: Date): Date {
+  if (since) return since;
+  if (config.since) return new Date(config.since.length === 10 ? `${config.since}T00:00:00Z` : config.since);
+  const start = new Date(now);
+  start.setUTCFullYear(start.getUTCFullYear() - DEFAULT_BACKFILL_YEARS);
+  return start;
+}
+
+/**
+ * The severity an incident issue's labels give: a configured label first, then labels named
+ * sev1..sev5 or P1..P5 (the most severe wins when several), else the default.
+ */
+export function severityFromLabels(labels: readonly string[], config: Pick<ResolvedConfig, 'severityLabels' | 'defaultSeverity'>): Severity {
+  const found: number[] = [];
+  for (const label of labels) {
+    const configured = config.severityLabels[label.toLowerCase()];
+    if (configured) found.push(Number(configured.slice(3)));
+    const named = /^(?:sev|p)[-_ ]?([1-5])$/i.exec(label.trim());
+    if (named) found.push(Number(named[1]));
+  }
+  return found.length ? (`sev${Math.min(...found)}` as Severity) : config.defaultSeverity;
+}
+
+function compile(pattern: string, flags: string, path: string, problems: string[]): RegExp | null {
+  try {
+    return new RegExp(pattern, flags);
+  } catch (error) {
+    problems.push(`${path}: not a valid regular expression (${(error as Error).message})`);
+    return null;
+  }
+}
+
+/** `*` matches within one path segment, `**` anything; everything else is literal. Case-insensitive, as GitHub names are. */
+function globRegex(glob: string): RegExp {
+  const source = glob
+    .split(/(\*\*|\*)/)
+    .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`, 'i');
+}
