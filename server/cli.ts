@@ -19,15 +19,16 @@ import { renderReportPdf } from './reports/render-pdf.js';
 import { readMonthlyReport, snapshotMonth } from './reports/snapshots.js';
 import { prepareDatabase, serve } from './main.js';
 import { runSync } from './sync/run-sync.js';
-import { SYNC_SOURCES, syncSource, type SyncSource } from './sync/sources.js';
+import { onlyRepository, SYNC_SOURCES, syncSource, type SyncSource } from './sync/sources.js';
 
 const USAGE = `usage: bellwether <command>
 
   serve                         start the API and the scheduled compute job (default)
   migrate                       run database migrations
   compute [--all]               recompute dirty KPI cells (or every cell)
-  sync SOURCE [--since DATE]    pull incidents from pagerduty or opsgenie (resumes from the
-                                last sync; --since sets where a first sync starts)
+  sync SOURCE [--since DATE] [--repo OWNER/NAME]
+                                pull from github, pagerduty or opsgenie (resumes from the last
+                                sync; --since sets where a first sync starts; --repo: one repository)
   import FILE [--kind K] [--format ndjson|json|csv]
                                 import records (deployment, commit, pull_request, incident)
   report --month YYYY-MM [--reissue --reason TEXT] [--pdf FILE]
@@ -39,7 +40,8 @@ const USAGE = `usage: bellwether <command>
 
 Environment: DATABASE_URL (unset: embedded PGlite in BELLWETHER_DATA_DIR, default ./data),
 BELLWETHER_CONFIG (default ./bellwether.yaml), PORT (3000), HOST (127.0.0.1),
-PAGERDUTY_TOKEN, PAGERDUTY_WEBHOOK_SECRET, OPSGENIE_API_KEY, OPSGENIE_WEBHOOK_SECRET.`;
+GITHUB_TOKEN (or GITHUB_APP_*), GITHUB_WEBHOOK_SECRET, PAGERDUTY_TOKEN, PAGERDUTY_WEBHOOK_SECRET,
+OPSGENIE_API_KEY, OPSGENIE_WEBHOOK_SECRET.`;
 
 /** --since: a date (midnight UTC) or an ISO 8601 timestamp with a zone. */
 function parseSince(text: string): Date {
@@ -118,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
       reason: { type: 'string' },
       pdf: { type: 'string' },
       since: { type: 'string' },
+      repo: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -150,10 +153,13 @@ async function main(argv: string[]): Promise<number> {
       const since = values.since === undefined ? undefined : parseSince(values.since);
       const runnable = syncSource(source as SyncSource, config);
       if (!runnable.ready) throw new AppError('usage', 2, `cannot sync ${source}: ${runnable.reason}`);
+      if (values.repo !== undefined && source !== 'github') throw new AppError('usage', 2, '--repo goes with sync github');
+      const connector = values.repo === undefined ? runnable.connector : onlyRepository(runnable.connector, values.repo);
+      if (!connector.streams(runnable.settings).length) throw new AppError('usage', 2, `${values.repo} is not a repository of any service in bellwether.yaml`);
       return withDatabase(config, async (db) => {
         const abort = new AbortController();
         process.once('SIGINT', () => abort.abort(new Error('interrupted')));
-        const summary = await runSync(db, config.org, runnable.connector, runnable.settings, {
+        const summary = await runSync(db, config.org, connector, runnable.settings, {
           now: systemClock(), log: consoleLogger, signal: abort.signal, ...(since ? { since } : {}),
           onProgress: (p) => process.stderr.write(`\r${source}: ${p.batches} batches, ${p.records} records (${p.inserted} new, ${p.updated} updated), ${p.requests} requests   `),
         });

@@ -44,7 +44,13 @@ describe('parseEnv', () => {
       chromiumPath: '/usr/bin/chromium',
       pagerduty: { token: undefined, apiUrl: undefined, webhookSecrets: [] },
       opsgenie: { token: undefined, apiUrl: undefined, webhookSecrets: [] },
+      github: { token: undefined, apiUrl: undefined, webhookSecrets: [], app: undefined },
     });
+  });
+
+  it('reads a GitHub App installation, its key as PEM text', () => {
+    const env = parseEnv({ GITHUB_APP_ID: '123', GITHUB_APP_INSTALLATION_ID: '456', GITHUB_APP_PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----' });
+    expect(env.github.app).toEqual({ appId: '123', installationId: '456', privateKey: '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----' });
   });
 
   it('reads incident-tool credentials, and several webhook secrets while one is rotated', () => {
@@ -88,6 +94,9 @@ describe('parseEnv', () => {
     [{ PAGERDUTY_WEBHOOK_SECRET: 'short' }, 'env.PAGERDUTY_WEBHOOK_SECRET'],
     [{ OPSGENIE_WEBHOOK_SECRET: 'long-enough-0123456789,short' }, 'env.OPSGENIE_WEBHOOK_SECRET'],
     [{ PAGERDUTY_API_URL: 'api.pagerduty.com' }, 'env.PAGERDUTY_API_URL'],
+    [{ GITHUB_APP_ID: '1', GITHUB_APP_PRIVATE_KEY: '-----BEGIN KEY-----' }, 'env.GITHUB_APP_INSTALLATION_ID'],
+    [{ GITHUB_APP_ID: 'one', GITHUB_APP_INSTALLATION_ID: '2', GITHUB_APP_PRIVATE_KEY: '-----BEGIN KEY-----' }, 'env.GITHUB_APP_ID'],
+    [{ GITHUB_APP_ID: '1', GITHUB_APP_INSTALLATION_ID: '2', GITHUB_APP_PRIVATE_KEY: '/no/such/key.pem' }, 'env.GITHUB_APP_PRIVATE_KEY'],
   ])('rejects %j at %s', (env, path) => {
     expect(pathsOf(() => parseEnv(env))).toEqual([path]);
   });
@@ -112,6 +121,7 @@ describe('parseOrgConfig defaults', () => {
       syncSchedule: '*/15 * * * *',
       rework: { resolutionWindowMinutes: 60, hotfixRefPattern: '^hotfix[/-]', hotfixLabels: ['hotfix'] },
       incidents: { recurrenceWindowDays: 90 },
+      github: null,
       pagerduty: null,
       opsgenie: null,
       teams: [],
@@ -216,6 +226,8 @@ describe('parseOrgConfig problems', () => {
     ['PagerDuty section without services', `${BASE}pagerduty: { overlap_days: 3 }\n`, ['pagerduty.services']],
     ['unknown key in the PagerDuty section', `${BASE}pagerduty: { services: { PIKL83L: payments-api }, token: x }\n`, ['pagerduty.token']],
     ['Opsgenie service mapped to an unknown service', `${BASE}opsgenie: { incidents: { services: { TestService: ghost-api } } }\n`, ['opsgenie.incidents.services.TestService']],
+    ['GitHub rule for a repository no service lists', `${BASE}github: { repositories: { acme/ghost: { deployments: { workflow: { name: deploy, branch: main } } } } }\n`, ['github']],
+    ['unknown key in the GitHub section', `${BASE}github: { token: x }\n`, ['github.token']],
     ['Opsgenie default alert service unknown', `${BASE}opsgenie: { alerts: { default_service: ghost-api } }\n`, ['opsgenie.alerts.default_service']],
   ])('reports %s', (_name, text, paths) => {
     expect(pathsOf(() => parseOrgConfig(text))).toEqual(paths);

@@ -7,6 +7,7 @@ import { DateTime, IANAZone } from 'luxon';
 import cron from 'node-cron';
 import { Type, type Static } from 'typebox';
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { GitHubConfig, resolveGitHubConfig } from '../connectors/github/config.js';
 import { OpsgenieConfig } from '../connectors/opsgenie/config.js';
 import { PagerDutyConfig } from '../connectors/pagerduty/config.js';
 import { KPI_KEYS, type KpiKey } from './kpi/keys.js';
@@ -94,6 +95,7 @@ const OrgFileSchema = Type.Object(
       ),
     ),
     // The incident tools' sections are the connectors' own schemas (connectors/<source>/config.ts).
+    github: Type.Optional(GitHubConfig),
     pagerduty: Type.Optional(PagerDutyConfig),
     opsgenie: Type.Optional(OpsgenieConfig),
     teams: Type.Optional(Type.Array(TeamSchema)),
@@ -156,7 +158,8 @@ export interface OrgConfig {
   rework: { resolutionWindowMinutes: number; hotfixRefPattern: string | null; hotfixLabels: string[] };
   /** Incident KPI settings (KPIS.md, Reliability). */
   incidents: { recurrenceWindowDays: number };
-  /** The `pagerduty:` / `opsgenie:` sections as written (validated); null when absent. */
+  /** The `github:` / `pagerduty:` / `opsgenie:` sections as written (validated); null when absent. */
+  github: GitHubConfig | null;
   pagerduty: PagerDutyConfig | null;
   opsgenie: OpsgenieConfig | null;
   teams: TeamConfig[];
@@ -181,6 +184,12 @@ export interface EnvConfig {
   /** Incident tools: API credentials and webhook secrets (several, comma-separated, while a secret is rotated). */
   pagerduty: SourceEnv;
   opsgenie: SourceEnv;
+  github: GitHubEnv;
+}
+
+export interface GitHubEnv extends SourceEnv {
+  /** A GitHub App installation instead of a token: GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY (PEM text or a file path), GITHUB_APP_INSTALLATION_ID. */
+  app: { appId: string; privateKey: string; installationId: string } | undefined;
 }
 
 export interface SourceEnv {
@@ -219,6 +228,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvConfig {
   }
   const pagerduty = sourceEnv(env, 'PAGERDUTY_TOKEN', 'PAGERDUTY_API_URL', 'PAGERDUTY_WEBHOOK_SECRET', problems);
   const opsgenie = sourceEnv(env, 'OPSGENIE_API_KEY', 'OPSGENIE_API_URL', 'OPSGENIE_WEBHOOK_SECRET', problems);
+  const github: GitHubEnv = { ...sourceEnv(env, 'GITHUB_TOKEN', 'GITHUB_API_URL', 'GITHUB_WEBHOOK_SECRET', problems), app: gitHubApp(env, problems) };
   if (problems.length) throw new ConfigError(problems);
   return {
     databaseUrl,
@@ -233,7 +243,32 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvConfig {
     now,
     pagerduty,
     opsgenie,
+    github,
   };
+}
+
+/** All three GITHUB_APP_* variables or none; the key may be the PEM itself or a path to it. */
+function gitHubApp(env: NodeJS.ProcessEnv, problems: FieldProblem[]): GitHubEnv['app'] {
+  const names = ['GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_APP_INSTALLATION_ID'] as const;
+  const [appId, key, installationId] = names.map((name) => env[name] || undefined);
+  if (!appId && !key && !installationId) return undefined;
+  const missing = names.filter((name) => !env[name]);
+  if (missing.length) {
+    problems.push({ path: `env.${missing[0]}`, message: `a GitHub App needs ${names.join(', ')}; missing ${missing.join(', ')}` });
+    return undefined;
+  }
+  for (const [name, value] of [['GITHUB_APP_ID', appId], ['GITHUB_APP_INSTALLATION_ID', installationId]] as const) {
+    if (!/^\d+$/.test(value!)) problems.push({ path: `env.${name}`, message: `must be a number, got ${JSON.stringify(value)}` });
+  }
+  let privateKey = key!;
+  if (!privateKey.includes('-----BEGIN')) {
+    if (!existsSync(privateKey)) {
+      problems.push({ path: 'env.GITHUB_APP_PRIVATE_KEY', message: 'must be the PEM key or the path of a file holding it' });
+      return undefined;
+    }
+    privateKey = readFileSync(privateKey, 'utf8');
+  }
+  return { appId: appId!, privateKey, installationId: installationId! };
 }
 
 function sourceEnv(env: NodeJS.ProcessEnv, tokenName: string, urlName: string, secretName: string, problems: FieldProblem[]): SourceEnv {
@@ -383,6 +418,11 @@ function checkOrg(file: OrgFile, problems: FieldProblem[]): OrgConfig {
   const targets = { org: file.targets?.org ?? {}, teams: file.targets?.teams ?? {}, services: file.targets?.services ?? {} };
   for (const id of Object.keys(targets.teams)) if (!teamIds.has(id)) problems.push({ path: `targets.teams.${id}`, message: `unknown team ${JSON.stringify(id)}` });
   for (const id of Object.keys(targets.services)) if (!serviceIds.has(id)) problems.push({ path: `targets.services.${id}`, message: `unknown service ${JSON.stringify(id)}` });
+  // GitHub rules must fit the services' repositories (a rule naming the service a shared repository deploys, …).
+  if (file.github) {
+    const services = (file.services ?? []).map((s) => ({ id: s.id, repositories: s.repositories ?? [] }));
+    for (const problem of resolveGitHubConfig(file.github, services).problems) problems.push({ path: 'github', message: problem });
+  }
   // Incident tools may only map to services that exist.
   const mapped: [string, string][] = [
     ...Object.entries(file.pagerduty?.services ?? {}).map(([key, id]): [string, string] => [`pagerduty.services.${key}`, id]),
@@ -405,6 +445,7 @@ function checkOrg(file: OrgFile, problems: FieldProblem[]): OrgConfig {
       hotfixLabels: file.rework?.hotfix_labels ?? ['hotfix'],
     },
     incidents: { recurrenceWindowDays: file.incidents?.recurrence_window_days ?? 90 },
+    github: file.github ?? null,
     pagerduty: file.pagerduty ?? null,
     opsgenie: file.opsgenie ?? null,
     teams,

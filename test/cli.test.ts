@@ -98,7 +98,11 @@ describe('bellwether sync', () => {
       const again = await sync('pagerduty');
       expect(again.stdout).toMatch(/sync pagerduty: succeeded, run 2: \d+ records \(0 new, 0 updated, 0 rejected\)/);
       expect((await sync()).code).toBe(2);
-      expect((await sync('github')).stderr).toContain('sync needs a SOURCE: pagerduty or opsgenie');
+      expect((await sync('jira')).stderr).toContain('sync needs a SOURCE: github or pagerduty or opsgenie');
+      const noToken = await sync('github');
+      expect(noToken.code).toBe(2);
+      expect(noToken.stderr).toContain('set GITHUB_TOKEN');
+      expect((await sync('pagerduty', '--repo', 'acme/api')).stderr).toContain('--repo goes with sync github');
       const badSince = await sync('pagerduty', '--since', 'last week');
       expect(badSince.code).toBe(2);
       expect(badSince.stderr).toContain('--since must be a date');

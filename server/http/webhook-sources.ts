@@ -2,6 +2,9 @@
 // translation (connectors/<source>/) bound to its secrets and its bellwether.yaml section.
 // Without a secret a source's endpoint answers 404 (routes/webhooks.ts): an unsigned webhook
 // would let anyone write incidents.
+import { createHash } from 'node:crypto';
+import { resolveGitHubConfig } from '../../connectors/github/config.js';
+import { GITHUB_DELIVERY_HEADER, GITHUB_EVENT_HEADER, GITHUB_SIGNATURE_HEADER, translateGitHubWebhook, verifyGitHubSignature } from '../../connectors/github/webhook.js';
 import { mapAlertWebhook, OPSGENIE_SECRET_HEADER, verifyOpsgenieSecret } from '../../connectors/opsgenie/index.js';
 import { translateWebhookV3, verifyPagerDutySignature } from '../../connectors/pagerduty/index.js';
 import type { Config } from '../config.js';
@@ -11,7 +14,27 @@ export function webhookSources(config: Config): WebhookSource[] {
   // Without a section nothing maps to a service: deliveries are verified, recorded and ignored.
   const pagerduty = config.org.pagerduty ?? { services: {} };
   const opsgenie = config.org.opsgenie ?? {};
+  // Validated at start (config.ts), so the rules resolve without problems.
+  const github = resolveGitHubConfig(config.org.github ?? {}, config.org.services.map((s) => ({ id: s.id, repositories: s.repositories }))).resolved;
+  const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
   return [
+    {
+      name: 'github',
+      secretVariable: 'GITHUB_WEBHOOK_SECRET',
+      secrets: config.env.github.webhookSecrets,
+      credential: 'X-Hub-Signature-256',
+      verify: (raw, headers, secrets) => verifyGitHubSignature(raw, headers[GITHUB_SIGNATURE_HEADER], secrets),
+      translate: (body, raw, headers) => {
+        const eventName = header(headers[GITHUB_EVENT_HEADER]);
+        if (!eventName) throw new Error('missing X-GitHub-Event');
+        // GitHub always sends a delivery id; without one, the bytes themselves identify a redelivery.
+        const deliveryId = header(headers[GITHUB_DELIVERY_HEADER]) ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+        const delivery = translateGitHubWebhook(eventName, body, github, deliveryId);
+        const refresh = delivery.refresh.map((stream) => stream.stream);
+        const reason = delivery.ignored ?? (refresh.length ? `the next sync of ${refresh.join(', ')} reads it whole` : undefined);
+        return { deliveryId, eventType: delivery.event, subject: delivery.repository, event: null, records: delivery.records, ...(reason ? { reason } : {}) };
+      },
+    },
     {
       name: 'pagerduty',
       secretVariable: 'PAGERDUTY_WEBHOOK_SECRET',

@@ -1,11 +1,12 @@
 // The connectors this service can run, built from the environment (credentials) and
 // bellwether.yaml (what to read, how to map it). Each entry says why it cannot run, if it cannot.
 import type { Connector, JsonValue } from '../../connectors/contract.js';
+import { gitHubConnector } from '../../connectors/github/index.js';
 import { opsgenieConnector } from '../../connectors/opsgenie/index.js';
 import { pagerDutyConnector } from '../../connectors/pagerduty/index.js';
 import type { Config } from '../config.js';
 
-export const SYNC_SOURCES = ['pagerduty', 'opsgenie'] as const;
+export const SYNC_SOURCES = ['github', 'pagerduty', 'opsgenie'] as const;
 export type SyncSource = (typeof SYNC_SOURCES)[number];
 
 export type Runnable =
@@ -14,6 +15,16 @@ export type Runnable =
 
 export function syncSource(name: SyncSource, config: Config): Runnable {
   switch (name) {
+    case 'github': {
+      const { token, apiUrl, app } = config.env.github;
+      if (!token && !app) return { ready: false, reason: 'set GITHUB_TOKEN (a token that can read the repositories) or the GITHUB_APP_* variables of an installed GitHub App' };
+      const settings = config.org.github ?? {};
+      const services = config.org.services.map((service) => ({ id: service.id, repositories: service.repositories }));
+      if (!services.some((service) => service.repositories.length)) return { ready: false, reason: 'list repositories under the services of bellwether.yaml' };
+      const auth = app ? { appId: app.appId, privateKey: app.privateKey, installationId: app.installationId } : { token: token! };
+      const connector = gitHubConnector({ auth, config: settings, services, ...(apiUrl ? { baseUrl: apiUrl } : {}) });
+      return { ready: true, connector: connector as unknown as Connector<JsonValue, unknown>, settings };
+    }
     case 'pagerduty': {
       const { token, apiUrl } = config.env.pagerduty;
       if (!token) return { ready: false, reason: 'set PAGERDUTY_TOKEN (a read-only REST API key)' };
@@ -29,4 +40,13 @@ export function syncSource(name: SyncSource, config: Config): Runnable {
       return { ready: true, connector: connector as unknown as Connector<JsonValue, unknown>, settings: config.org.opsgenie };
     }
   }
+}
+
+/** The connector reading only one repository's streams (`bellwether sync github --repo owner/name`). */
+export function onlyRepository(connector: Connector<JsonValue, unknown>, repository: string): Connector<JsonValue, unknown> {
+  const wanted = repository.toLowerCase();
+  return {
+    ...connector,
+    streams: (settings) => connector.streams(settings).filter((stream) => stream.stream.toLowerCase().startsWith(`${wanted}:`)),
+  };
 }
