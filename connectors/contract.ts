@@ -198,6 +198,8 @@ export interface SyncMetrics {
   requests: number;
   /** Of those, answered 304 Not Modified (free of the rate limit where the tool says so). */
   notModified: number;
+  /** The rate-limit budget left, as the tool's last answer said (GitHub: x-ratelimit-remaining), when it says. */
+  rateLimitRemaining?: number;
 }
 
 export interface SyncContext {

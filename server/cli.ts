@@ -161,7 +161,8 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGINT', () => abort.abort(new Error('interrupted')));
         const summary = await runSync(db, config.org, connector, runnable.settings, {
           now: systemClock(), log: consoleLogger, signal: abort.signal, ...(since ? { since } : {}),
-          onProgress: (p) => process.stderr.write(`\r${source}: ${p.batches} batches, ${p.records} records (${p.inserted} new, ${p.updated} updated), ${p.requests} requests   `),
+          onProgress: (p) => process.stderr.write(`\r${source}: ${p.stream.stream}, ${p.batches} batches, ${p.records} records (${p.inserted} new, ${p.updated} updated), `
+            + `${p.requests} requests${p.rateLimitRemaining !== undefined ? `, rate limit left ${p.rateLimitRemaining}` : ''}   `),
         });
         process.stderr.write('\n');
         if (summary.status === 'skipped') {

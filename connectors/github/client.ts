@@ -228,6 +228,8 @@ function countingFetch(context: () => SyncContext | undefined): typeof fetch {
         if (ctx) ctx.metrics.requests += 1;
         const response = await fetch(url, { ...init, headers, redirect: 'manual', signal: controller.signal });
         if (response.status === 304 && ctx) ctx.metrics.notModified += 1;
+        const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? Number.NaN);
+        if (ctx && Number.isFinite(remaining)) ctx.metrics.rateLimitRemaining = remaining;
         const location = response.headers.get('location');
         if (![301, 302, 303, 307, 308].includes(response.status) || !location || hops >= MAX_REDIRECTS) return response;
         await response.body?.cancel();

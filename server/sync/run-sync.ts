@@ -20,6 +20,8 @@ export interface SyncProgress {
   rejected: number;
   requests: number;
   notModified: number;
+  /** The source's rate-limit budget left, when it reports one. */
+  rateLimitRemaining?: number;
 }
 
 export interface SyncSummary extends SyncProgress {
@@ -77,7 +79,10 @@ export async function runSync<S>(db: Db, org: OrgConfig, connector: Connector<Js
   const catalog = catalogOf(org);
   const totals = { batches: 0, records: 0, inserted: 0, updated: 0, rejected: 0 };
   let current: StreamKey = streams[0] ?? { connector: connector.id, stream: '' };
-  const progress = (): SyncProgress => ({ stream: current, ...totals, requests: metrics.requests, notModified: metrics.notModified });
+  const progress = (): SyncProgress => ({
+    stream: current, ...totals, requests: metrics.requests, notModified: metrics.notModified,
+    ...(metrics.rateLimitRemaining !== undefined ? { rateLimitRemaining: metrics.rateLimitRemaining } : {}),
+  });
   const record = (status: 'running' | 'succeeded' | 'failed', error: string | null = null) =>
     db.updateTable('sync_runs').set({
       status, streams: streams.length, batches: totals.batches, records: totals.records, inserted: totals.inserted, updated: totals.updated, rejected: totals.rejected,
