@@ -63,7 +63,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
   await app.register((scope) => jobRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register((scope) => reportRoutes(scope, deps), { prefix: '/api/v1' });
   await app.register((scope) => reportPdfRoutes(scope, deps, app), { prefix: '/api/v1' });
-  await app.register((scope) => webhookRoutes(scope, deps, webhookSources(deps.config)));
+  await app.register((scope) => webhookRoutes(scope, deps, webhookSources(deps, app.log)));
   await app.register((scope) => registerWeb(scope, deps.config.env.webDir ?? defaultWebDir()));
   return app;
 }

@@ -7,10 +7,14 @@ import { resolveGitHubConfig } from '../../connectors/github/config.js';
 import { GITHUB_DELIVERY_HEADER, GITHUB_EVENT_HEADER, GITHUB_SIGNATURE_HEADER, translateGitHubWebhook, verifyGitHubSignature } from '../../connectors/github/webhook.js';
 import { mapAlertWebhook, OPSGENIE_SECRET_HEADER, verifyOpsgenieSecret } from '../../connectors/opsgenie/index.js';
 import { translateWebhookV3, verifyPagerDutySignature } from '../../connectors/pagerduty/index.js';
-import type { Config } from '../config.js';
+import type { Connector, JsonValue, Logger } from '../../connectors/contract.js';
+import { runSync } from '../sync/run-sync.js';
+import { syncSource } from '../sync/sources.js';
+import type { AppDeps } from './context.js';
 import type { WebhookSource } from './routes/webhooks.js';
 
-export function webhookSources(config: Config): WebhookSource[] {
+export function webhookSources(deps: AppDeps, log: Logger): WebhookSource[] {
+  const { config } = deps;
   // Without a section nothing maps to a service: deliveries are verified, recorded and ignored.
   const pagerduty = config.org.pagerduty ?? { services: {} };
   const opsgenie = config.org.opsgenie ?? {};
@@ -32,7 +36,16 @@ export function webhookSources(config: Config): WebhookSource[] {
         const delivery = translateGitHubWebhook(eventName, body, github, deliveryId);
         const refresh = delivery.refresh.map((stream) => stream.stream);
         const reason = delivery.ignored ?? (refresh.length ? `the next sync of ${refresh.join(', ')} reads it whole` : undefined);
-        return { deliveryId, eventType: delivery.event, subject: delivery.repository, event: null, records: delivery.records, ...(reason ? { reason } : {}) };
+        return { deliveryId, eventType: delivery.event, subject: delivery.repository, event: null, records: delivery.records, refresh: delivery.refresh, ...(reason ? { reason } : {}) };
+      },
+      // A pull request, push or release: poll its streams now (conditional requests: what did not
+      // change costs a free 304). Without credentials the scheduled sync never runs either; nothing to do.
+      refresh: async (streams) => {
+        const runnable = syncSource('github', config);
+        if (!runnable.ready) return;
+        const wanted = new Set(streams.map((stream) => stream.stream));
+        const connector: Connector<JsonValue, unknown> = { ...runnable.connector, streams: (settings) => runnable.connector.streams(settings).filter((stream) => wanted.has(stream.stream)) };
+        return runSync(deps.db, config.org, connector, runnable.settings, { now: deps.clock(), log });
       },
     },
     {

@@ -3,7 +3,7 @@
 // recognised and changes nothing, and a failure leaves neither the delivery nor its effect
 // behind, so the sender's retry applies it.
 import { sql } from 'kysely';
-import type { IncidentEvent, NormalizedRecord } from '../../connectors/contract.js';
+import type { IncidentEvent, NormalizedRecord, StreamKey } from '../../connectors/contract.js';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { FieldProblem } from '../lib/errors.js';
@@ -21,6 +21,8 @@ export interface TranslatedDelivery {
   event: IncidentEvent | null;
   /** Whole records to ingest as a poll would (GitHub: a completed run, a final deployment status). */
   records?: NormalizedRecord[];
+  /** Streams whose poll reads what the delivery reports only in part (GitHub: a pull request's commits). */
+  refresh?: StreamKey[];
   /** Why there is no event, when there is none. */
   reason?: string;
 }

@@ -96,3 +96,38 @@ describe('POST /webhooks/github', () => {
     expect(res.statusCode).toBe(400);
   });
 });
+
+describe('a partial payload with GitHub credentials', () => {
+  it('polls the stream it names right after answering: the pull requests arrive whole', async () => {
+    const { FAKE_TOKEN, startFakeGitHub } = await import('../../connectors/github/testing/fake-github.js');
+    const { seedAnts } = await import('../../connectors/github/testing/recorded.js');
+    const api = await startFakeGitHub();
+    // The recorded ants pull requests, served as the example payloads' repository.
+    seedAnts(api.repository('Codertocat/Hello-World'));
+    const live = await createHarness({
+      orgYaml: `teams: [{ id: eng }]\nservices:\n  - { id: hello-web, owner: eng, repositories: [Codertocat/Hello-World] }\ngithub: { since: 2018-01-01 }\n`,
+      now: new Date('2022-09-10T00:00:00Z'),
+      env: { GITHUB_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: FAKE_TOKEN, GITHUB_API_URL: api.url },
+    });
+    try {
+      const body = JSON.stringify(examples('pull_request')[0]);
+      const res = await live.app.inject({
+        method: 'POST', url: '/webhooks/github', payload: body,
+        headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': 'pr-1', 'x-hub-signature-256': sign(body) },
+      });
+      expect(res.json().status).toBe('ignored');
+      // The refresh runs after the answer: wait for its sync_runs row to end.
+      for (let waited = 0; waited < 20_000; waited += 50) {
+        const run = await live.db.selectFrom('sync_runs').select('status').executeTakeFirst();
+        if (run && run.status !== 'running') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await live.db.selectFrom('sync_runs').select(['connector', 'status']).execute()).toEqual([{ connector: 'github', status: 'succeeded' }]);
+      expect((await tableCounts(live.db)).pull_requests).toBe(49);
+      expect(await live.db.selectFrom('connector_cursors').select('stream').execute()).toEqual([{ stream: 'Codertocat/Hello-World:pull_requests' }]);
+    } finally {
+      await live.close();
+      await api.close();
+    }
+  }, 60_000);
+});

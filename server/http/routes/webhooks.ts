@@ -3,6 +3,7 @@
 // so an unauthenticated request gets 401 and writes nothing; a verified delivery is stored
 // once and its event merged into the incident (ingest/webhook-deliveries.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { StreamKey } from '../../../connectors/contract.js';
 import { Type } from 'typebox';
 import { AppError, InvalidInput, Unauthorized } from '../../lib/errors.js';
 import { receiveDelivery, type TranslatedDelivery } from '../../ingest/webhook-deliveries.js';
@@ -22,6 +23,8 @@ export interface WebhookSource {
   credential: string;
   verify(rawBody: Buffer, headers: FastifyRequest['headers'], secrets: readonly string[]): boolean;
   translate(body: unknown, rawBody: Buffer, headers: FastifyRequest['headers']): TranslatedDelivery;
+  /** Polls these streams now (after the answer is sent), when the source can: what the delivery held only in part. */
+  refresh?(streams: StreamKey[]): Promise<unknown>;
 }
 
 const DeliveryResponse = Type.Object({
@@ -37,6 +40,11 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps, sources
   // The raw bytes are what the signature covers: the body is kept as a buffer and parsed here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => done(null, body));
+  // Refreshes run after the answer; closing the app waits for them.
+  const refreshing = new Set<Promise<unknown>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...refreshing]);
+  });
 
   for (const source of sources) {
     app.post(`/webhooks/${source.name}`, {
@@ -67,6 +75,11 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps, sources
       }
       const outcome = await receiveDelivery(deps.db, deps.config.org, source.name, delivery, raw.toString('utf8'));
       request.log.info({ source: source.name, delivery: delivery.deliveryId, event: delivery.eventType, status: outcome.status }, 'webhook');
+      if (outcome.status !== 'duplicate' && delivery.refresh?.length && source.refresh) {
+        const run = source.refresh(delivery.refresh).catch((error: unknown) => request.log.error({ err: error, source: source.name }, 'webhook refresh failed'));
+        refreshing.add(run);
+        void run.finally(() => refreshing.delete(run));
+      }
       return reply.code(202).send({ delivery_id: delivery.deliveryId, ...outcome });
     });
   }
