@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['server/**/*.test.ts', 'connectors/**/*.test.ts', 'web/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.db.test.ts', 'node_modules/**'],
+          // Connector tests page thousands of recorded items through a local HTTP server; on a
+          // busy 2-core machine that outlasts the default 5 s (a hang still fails, later).
+          testTimeout: 60_000,
         },
       },
       {

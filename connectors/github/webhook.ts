@@ -5,8 +5,8 @@
 // one whole, so such events yield no record: they name the stream whose next (conditional,
 // mostly free) poll picks the change up, in `refresh`. Records come only from payloads that
 // hold the whole record: a completed workflow run, a deployment's final status, an issue.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NormalizedRecord, StreamKey } from '../contract.js';
+import { hmacSha256Matches } from '../signatures.js';
 import type { RepositoryPlan, ResolvedConfig } from './config.js';
 import { deploymentRecord, isFinalDeploymentState, issueIncidentRecord, runRecords } from './map.js';
 import type { Deployment, DeploymentStatus, Issue, WorkflowRun } from './payloads.js';
@@ -26,21 +26,8 @@ const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
  */
 export function verifyGitHubSignature(rawBody: Buffer, header: string | string[] | undefined, secrets: readonly string[]): boolean {
   const values = Array.isArray(header) ? header : header === undefined ? [] : [header];
-  const signatures = values
-    .map((value) => SIGNATURE.exec(value.trim())?.[1])
-    .filter((hex): hex is string => hex !== undefined)
-    .map((hex) => Buffer.from(hex, 'hex'));
-  if (!signatures.length) return false;
-  let valid = false;
-  for (const secret of secrets) {
-    if (!secret) continue;
-    const expected = createHmac('sha256', secret).update(rawBody).digest();
-    // Every pair is compared, so the time taken does not say which secret matched.
-    for (const signature of signatures) {
-      if (signature.length === expected.length && timingSafeEqual(signature, expected)) valid = true;
-    }
-  }
-  return valid;
+  const signatures = values.map((value) => SIGNATURE.exec(value.trim())?.[1]).filter((hex): hex is string => hex !== undefined);
+  return hmacSha256Matches(rawBody, signatures, secrets);
 }
 
 /** What a delivery means for Bellwether. */

@@ -1,7 +1,7 @@
 // PagerDuty webhooks v3 signature: `X-PagerDuty-Signature: v1=<hex HMAC-SHA256 of the raw
 // body>`, several comma-separated while a subscription's secret is rotated. Checked over the
 // exact bytes received, before anything is parsed.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacSha256Matches } from '../signatures.js';
 
 const SIGNATURE = /^v1=([0-9a-f]{64})$/i;
 
@@ -11,20 +11,6 @@ const SIGNATURE = /^v1=([0-9a-f]{64})$/i;
  */
 export function verifyPagerDutySignature(rawBody: Buffer, header: string | string[] | undefined, secrets: readonly string[]): boolean {
   const values = Array.isArray(header) ? header.join(',') : header ?? '';
-  const signatures = values
-    .split(',')
-    .map((part) => SIGNATURE.exec(part.trim())?.[1])
-    .filter((hex): hex is string => hex !== undefined)
-    .map((hex) => Buffer.from(hex, 'hex'));
-  if (!signatures.length) return false;
-  let valid = false;
-  for (const secret of secrets) {
-    if (!secret) continue;
-    const expected = createHmac('sha256', secret).update(rawBody).digest();
-    // Every pair is compared, so the time taken does not say which one matched.
-    for (const signature of signatures) {
-      if (signature.length === expected.length && timingSafeEqual(signature, expected)) valid = true;
-    }
-  }
-  return valid;
+  const signatures = values.split(',').map((part) => SIGNATURE.exec(part.trim())?.[1]).filter((hex): hex is string => hex !== undefined);
+  return hmacSha256Matches(rawBody, signatures, secrets);
 }
