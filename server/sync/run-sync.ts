@@ -71,14 +71,14 @@ async function claimRun(db: Db, connector: string): Promise<number | null> {
 export async function runSync<S>(db: Db, org: OrgConfig, connector: Connector<JsonValue, S>, config: S, options: SyncOptions): Promise<SyncSummary> {
   const metrics: SyncMetrics = { requests: 0, notModified: 0 };
   const streams = connector.streams(config);
+  let current: StreamKey = streams[0] ?? { connector: connector.id, stream: '' };
   const runId = await claimRun(db, connector.id);
   if (runId === null) {
     options.log.info({ connector: connector.id }, 'sync skipped: another sync of this connector is running');
-    return { runId, status: 'skipped', streams: streams.length, stream: streams[0]!, batches: 0, records: 0, inserted: 0, updated: 0, rejected: 0, requests: 0, notModified: 0 };
+    return { runId, status: 'skipped', streams: streams.length, stream: current, batches: 0, records: 0, inserted: 0, updated: 0, rejected: 0, requests: 0, notModified: 0 };
   }
   const catalog = catalogOf(org);
   const totals = { batches: 0, records: 0, inserted: 0, updated: 0, rejected: 0 };
-  let current: StreamKey = streams[0] ?? { connector: connector.id, stream: '' };
   const progress = (): SyncProgress => ({
     stream: current, ...totals, requests: metrics.requests, notModified: metrics.notModified,
     ...(metrics.rateLimitRemaining !== undefined ? { rateLimitRemaining: metrics.rateLimitRemaining } : {}),
