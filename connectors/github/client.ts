@@ -19,25 +19,10 @@ const DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 300;
 const DEFAULT_RETRIES = 3;
 const MAX_REDIRECTS = 5;
 
-/** GitHub answered with an error, or could not be reached; `request` names the call. */
-export class SourceError extends Error {
-  constructor(
-    message: string,
-    readonly request: string,
-    readonly status: number | null,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-/** 401, or a 403 that is not a rate limit: the credential is wrong or lacks access; retrying will not help. */
-export class AuthError extends SourceError {}
-/** Still rate limited after the allowed retries, or asked to wait longer than allowed; the runner may come back later. */
-export class RateLimitedError extends SourceError {
-  constructor(message: string, request: string, status: number, readonly retryAfterMs: number | null) {
-    super(message, request, status);
-  }
-}
+// AuthError: 401, or a 403 that is not a rate limit. RateLimitedError: still rate limited after the allowed retries.
+import { AuthError, RateLimitedError, SourceError } from '../source-errors.js';
+
+export { AuthError, RateLimitedError, SourceError };
 
 /** A personal access token (GITHUB_TOKEN), or a GitHub App installation. */
 export type GitHubAuth = { token: string } | { appId: number | string; privateKey: string; installationId: number | string };

@@ -3,6 +3,7 @@
 // repositories); this section only adds how a repository deploys, which issues are incidents,
 // and where the first sync starts.
 import { Type, type Static } from 'typebox';
+import { firstSyncStart } from '../first-sync.js';
 
 const RepositoryName = Type.String({ pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', description: 'owner/name, e.g. northwind/payments-api.' });
 const ServiceId = (description: string) => Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,99}$', description });
@@ -114,7 +115,6 @@ export const GitHubConfig = Type.Object(
 export type GitHubConfig = Static<typeof GitHubConfig>;
 
 export const DEFAULT_OVERLAP_DAYS = 7;
-export const DEFAULT_BACKFILL_YEARS = 2;
 export const DEFAULT_SEVERITY: Severity = 'sev3';
 export const DEFAULT_DEPLOYMENT_ENVIRONMENT = 'production';
 
@@ -221,13 +221,7 @@ export function resolveGitHubConfig(config: GitHubConfig, services: readonly Ser
 }
 
 /** Where the first sync starts: `--since`, else `since` from the file, else two years before now. */
-export function backfillStart(config: GitHubConfig, now: Date, since?: Date): Date {
-  if (since) return since;
-  if (config.since) return new Date(config.since.length === 10 ? `${config.since}T00:00:00Z` : config.since);
-  const start = new Date(now);
-  start.setUTCFullYear(start.getUTCFullYear() - DEFAULT_BACKFILL_YEARS);
-  return start;
-}
+export const backfillStart = (config: GitHubConfig, now: Date, since?: Date): Date => firstSyncStart(config.since, now, since);
 
 /**
  * The severity an incident issue's labels give: a configured label first, then labels named

@@ -2,7 +2,8 @@
 import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { normaliseSeverity, OpsgenieConfig, parseSince } from './config.js';
+import { parseSince } from '../first-sync.js';
+import { normaliseSeverity, OpsgenieConfig } from './config.js';
 
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 const validate = addFormats(new Ajv({ allErrors: true, strict: false })).compile(OpsgenieConfig);

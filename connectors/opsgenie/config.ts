@@ -68,9 +68,3 @@ export function normaliseSeverity(priority: unknown, map: SeverityMap = {}): Sev
   const key = `P${match[1]}` as Priority;
   return map[key] ?? (`sev${match[1]}` as SeverityLevel);
 }
-
-/** The first instant a first sync reads: a bare date is midnight UTC (the connector knows no org time zone). */
-export function parseSince(since: string | undefined): Date | undefined {
-  if (!since) return undefined;
-  return new Date(/^\d{4}-\d\d-\d\d$/.test(since) ? `${since}T00:00:00Z` : since);
-}

@@ -2,7 +2,8 @@
 // createdAt high-water mark. Alerts arrive only by webhook (map.ts, webhook.ts).
 import type { Batch, Connector, IncidentRecord, JsonValue, NormalizedRecord, StreamKey, SyncContext } from '../contract.js';
 import { createOpsgenieClient, getIncident, listIncidents, listServices, MAX_PAGE_SIZE, OpsgenieSourceError, type IncidentSearch, type Sleep } from './client.js';
-import { DEFAULT_OVERLAP_DAYS, parseSince, type OpsgenieConfig } from './config.js';
+import { firstSyncStart } from '../first-sync.js';
+import { DEFAULT_OVERLAP_DAYS, type OpsgenieConfig } from './config.js';
 import { isIncidentOpen, mapIncident, needsServiceDirectory, serviceMapping, SOURCE, unknownServiceNames, type OpsgenieIncident, type ServiceMapping } from './map.js';
 
 export { OpsgenieConfig, normaliseSeverity } from './config.js';
@@ -60,13 +61,7 @@ export function opsgenieConnector(options: OpsgenieConnectorOptions): Connector<
     return serviceMapping(config, directory);
   }
 
-  const firstSyncStart = (ctx: SyncContext) => {
-    const start = ctx.since ?? parseSince(config.since);
-    if (start) return start.getTime();
-    const twoYearsAgo = new Date(ctx.now);
-    twoYearsAgo.setUTCFullYear(twoYearsAgo.getUTCFullYear() - 2);
-    return twoYearsAgo.getTime();
-  };
+  const firstSyncStartMs = (ctx: SyncContext) => firstSyncStart(config.since, ctx.now, ctx.since).getTime();
 
   async function* pull(stream: StreamKey, cursor: OpsgenieCursor | undefined, ctx: SyncContext): AsyncIterable<Batch<OpsgenieCursor>> {
     if (stream.connector !== SOURCE || stream.stream !== INCIDENTS_STREAM.stream) throw new Error(`the Opsgenie connector has no stream ${stream.connector}/${stream.stream}`);
@@ -94,7 +89,7 @@ export function opsgenieConnector(options: OpsgenieConnectorOptions): Connector<
       position = { from: Date.parse(previous.resume.created_from), skip: previous.resume.skip };
     } else {
       // Re-read the overlap: incidents created shortly before the mark may have changed since.
-      position = { from: previous?.high_water ? Date.parse(previous.high_water) - overlapMs : firstSyncStart(ctx), skip: 0 };
+      position = { from: previous?.high_water ? Date.parse(previous.high_water) - overlapMs : firstSyncStartMs(ctx), skip: 0 };
       yield* followOldOpenIncidents(position.from, open, take, snapshot, ctx);
     }
 

@@ -16,25 +16,10 @@ const realSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
 /** Query values; an array is sent as PagerDuty's repeated `key[]=value`. */
 export type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
 
-/** PagerDuty answered with an error, or could not be reached; `request` names the call. */
-export class SourceError extends Error {
-  constructor(
-    message: string,
-    readonly request: string,
-    readonly status: number | null,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-/** 401/403: the token is missing, wrong or lacks access; retrying will not help. */
-export class AuthError extends SourceError {}
-/** Still 429 after every allowed attempt; the runner may try again later. */
-export class RateLimitedError extends SourceError {
-  constructor(message: string, request: string, readonly retryAfterMs: number | null) {
-    super(message, request, 429);
-  }
-}
+// AuthError: 401/403. RateLimitedError: still 429 after every allowed attempt.
+import { AuthError, RateLimitedError, SourceError } from '../source-errors.js';
+
+export { AuthError, RateLimitedError, SourceError };
 
 export interface PagerDutyClientOptions {
   /** PAGERDUTY_TOKEN: a REST API key (read-only is enough). */
@@ -83,7 +68,7 @@ export function createPagerDutyClient(options: PagerDutyClientOptions): PagerDut
         const reason = errorMessage(body);
         if (response.status === 429 || response.status >= 500) {
           const waitMs = retryDelayMs(response.headers);
-          if (last && response.status === 429) throw new RateLimitedError(`${request}: still rate limited (429) after ${attempt} attempts${reason}`, request, waitMs);
+          if (last && response.status === 429) throw new RateLimitedError(`${request}: still rate limited (429) after ${attempt} attempts${reason}`, request, 429, waitMs);
           if (last) throw new SourceError(`${request}: PagerDuty answered ${response.status} ${response.statusText} ${attempt} times${reason}`, request, response.status);
           ctx.log.warn({ connector: 'pagerduty', request, status: response.status, attempt, waitMs: waitMs ?? backoffMs(attempt) }, 'PagerDuty asked to retry');
           await sleep(waitMs ?? backoffMs(attempt), ctx.signal);

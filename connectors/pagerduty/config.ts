@@ -1,6 +1,7 @@
 // The `pagerduty:` section of bellwether.yaml, its defaults, and the severity rule: which
 // PagerDuty services are Bellwether services, and how a priority or urgency becomes sev1..sev5.
 import { Type, type Static } from 'typebox';
+import { firstSyncStart } from '../first-sync.js';
 
 const Severity = Type.Union(
   [Type.Literal('sev1'), Type.Literal('sev2'), Type.Literal('sev3'), Type.Literal('sev4'), Type.Literal('sev5')],
@@ -55,17 +56,10 @@ export const PagerDutyConfig = Type.Object(
 export type PagerDutyConfig = Static<typeof PagerDutyConfig>;
 
 export const DEFAULT_OVERLAP_DAYS = 7;
-export const DEFAULT_BACKFILL_YEARS = 2;
 const DEFAULT_URGENCY_SEVERITY: Record<'high' | 'low', Severity> = { high: 'sev2', low: 'sev4' };
 
 /** Where the first sync starts: `--since`, else `since` from the file, else two years before now. */
-export function backfillStart(config: PagerDutyConfig, now: Date, since?: Date): Date {
-  if (since) return since;
-  if (config.since) return new Date(config.since.length === 10 ? `${config.since}T00:00:00Z` : config.since);
-  const start = new Date(now);
-  start.setUTCFullYear(start.getUTCFullYear() - DEFAULT_BACKFILL_YEARS);
-  return start;
-}
+export const backfillStart = (config: PagerDutyConfig, now: Date, since?: Date): Date => firstSyncStart(config.since, now, since);
 
 /** What severity is read from: the same fields on a REST incident and on a webhook's incident. */
 export interface SeverityInput {
