@@ -3,21 +3,15 @@
 // stream that reads what the payload lacks; every other event gives nothing. And the
 // X-Hub-Signature-256 check over exact bytes.
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { recordSchemas, type NormalizedRecord } from '../contract.js';
 import { resolveGitHubConfig, type GitHubConfig } from './config.js';
+import { webhookExampleEvents, webhookExamples } from './testing/recorded.js';
 import { translateGitHubWebhook, verifyGitHubSignature } from './webhook.js';
 
-interface ExampleEvent {
-  name: string;
-  examples: Record<string, unknown>[];
-}
-const examplesFile = createRequire(import.meta.url).resolve('@octokit/webhooks-examples/api.github.com/index.json');
-const events = JSON.parse(readFileSync(examplesFile, 'utf8')) as ExampleEvent[];
-const examples = (name: string) => events.find((event) => event.name === name)!.examples;
+const events = webhookExampleEvents();
+const examples = webhookExamples;
 
 const HELLO = 'Codertocat/Hello-World';
 const OCTO = 'octo-org/octo-repo';

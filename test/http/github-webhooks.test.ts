@@ -3,18 +3,11 @@
 // whole records are ingested as a poll would, a wrong signature writes nothing, a redelivery
 // (same X-GitHub-Delivery) changes nothing, and partial payloads only name the stream to poll.
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookExamples } from '../../connectors/github/testing/recorded.js';
 import { createHarness, tableCounts, type Harness } from '../harness.js';
 
-interface ExampleEvent {
-  name: string;
-  examples: Record<string, unknown>[];
-}
-const examplesFile = createRequire(import.meta.url).resolve('@octokit/webhooks-examples/api.github.com/index.json');
-const events = JSON.parse(readFileSync(examplesFile, 'utf8')) as ExampleEvent[];
-const examples = (name: string) => events.find((event) => event.name === name)!.examples;
+const examples = webhookExamples;
 
 const SECRET = 'github-secret-0123456789abcdef';
 const orgYaml = `

@@ -3,10 +3,24 @@
 // synthetic workflow runs (uppercase statuses) are kept apart from the recorded ones.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Commit, Deployment, DeploymentStatus, Issue, PullRequest, Release, Review, WorkflowRun } from '../payloads.js';
 import type { FakeRepository } from './fake-github.js';
 
 export const FIXTURES = new URL('../fixtures/', import.meta.url);
+
+export interface WebhookExampleEvent {
+  name: string;
+  examples: Record<string, unknown>[];
+}
+let exampleEvents: WebhookExampleEvent[] | undefined;
+/** Every event of @octokit/webhooks-examples (api.github.com) with its example payloads, read once. */
+export function webhookExampleEvents(): WebhookExampleEvent[] {
+  exampleEvents ??= JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@octokit/webhooks-examples/api.github.com/index.json'), 'utf8')) as WebhookExampleEvent[];
+  return exampleEvents;
+}
+/** The example payloads of one event. */
+export const webhookExamples = (name: string): Record<string, unknown>[] => webhookExampleEvents().find((event) => event.name === name)!.examples;
 export const REPOSITORY = 'panjf2000/ants';
 
 interface Row<T> {
