@@ -101,6 +101,23 @@ async function storedIncidents(trx: Trx, source: string, externalIds: string[], 
   return new Map(rows.map((row) => [row.external_id, row.payload]));
 }
 
+const incidentKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+
+/** The stored records of these incidents by incidentKey: one storedIncidents query per source. */
+async function storedByKey(trx: Trx, incidents: { source: string; externalId: string }[], mode: 'lock' | 'reconcilable'): Promise<Map<string, StoredIncident>> {
+  const bySource = new Map<string, Set<string>>();
+  for (const { source, externalId } of incidents) {
+    let ids = bySource.get(source);
+    if (!ids) bySource.set(source, (ids = new Set()));
+    ids.add(externalId);
+  }
+  const stored = new Map<string, StoredIncident>();
+  for (const [source, ids] of bySource) {
+    for (const [id, record] of await storedIncidents(trx, source, [...ids], mode)) stored.set(incidentKey(source, id), record);
+  }
+  return stored;
+}
+
 const CAUSE_FIELDS = ['deployment_external_id', 'cause_commit_sha', 'cause_pull_request', 'cause_set_via'] as const;
 
 /**
@@ -109,14 +126,9 @@ const CAUSE_FIELDS = ['deployment_external_id', 'cause_commit_sha', 'cause_pull_
  */
 export async function reconcileWithStored(trx: Trx, incidents: IncidentRecord[]): Promise<IncidentRecord[]> {
   if (!incidents.length) return incidents;
-  const bySource = new Map<string, string[]>();
-  for (const incident of incidents) bySource.set(incident.source, [...(bySource.get(incident.source) ?? []), incident.external_id]);
-  const stored = new Map<string, StoredIncident>();
-  for (const [source, ids] of bySource) {
-    for (const [id, record] of await storedIncidents(trx, source, ids, 'reconcilable')) stored.set(`${source}\u0000${id}`, record);
-  }
+  const stored = await storedByKey(trx, incidents.map((i) => ({ source: i.source, externalId: i.external_id })), 'reconcilable');
   if (!stored.size) return incidents;
-  return incidents.map((incident) => reconcileIncident(incident, stored.get(`${incident.source}\u0000${incident.external_id}`) ?? null));
+  return incidents.map((incident) => reconcileIncident(incident, stored.get(incidentKey(incident.source, incident.external_id)) ?? null));
 }
 
 export type EventOutcome = 'applied' | 'pending' | 'invalid';
@@ -130,16 +142,11 @@ export async function applyIncidentEvents(
 ): Promise<{ outcomes: EventOutcome[]; problems: FieldProblem[]; counts: IngestCounts | null }> {
   const outcomes: EventOutcome[] = [];
   const merged = new Map<string, StoredIncident>();
-  const bySource = new Map<string, string[]>();
-  for (const event of events) bySource.set(event.source, [...(bySource.get(event.source) ?? []), event.incident_external_id]);
-  const stored = new Map<string, StoredIncident>();
-  for (const [source, ids] of bySource) {
-    for (const [id, record] of await storedIncidents(trx, source, [...new Set(ids)], 'lock')) stored.set(`${source}\u0000${id}`, record);
-  }
+  const stored = await storedByKey(trx, events.map((e) => ({ source: e.source, externalId: e.incident_external_id })), 'lock');
   // In order of occurrence, so a batch ends as its events in order would (the merge does not depend on it, but pending does).
   const ordered = events.map((event, index) => ({ event, index })).sort((a, b) => ms(a.event.occurred_at) - ms(b.event.occurred_at) || a.index - b.index);
   for (const { event, index } of ordered) {
-    const key = `${event.source}\u0000${event.incident_external_id}`;
+    const key = incidentKey(event.source, event.incident_external_id);
     const next = mergeIncidentEvent(merged.get(key) ?? stored.get(key) ?? null, event);
     outcomes[index] = next ? 'applied' : 'pending';
     if (next) merged.set(key, next);
@@ -149,7 +156,7 @@ export async function applyIncidentEvents(
   const { records: valid, problems } = validateRecords(records.map((value) => ({ kind: 'incident' as const, value })), catalogOf(org), (index) => ({ index }));
   if (problems.length) {
     const bad = new Set(problems.map((problem) => records[problem.index!]!));
-    for (const { event, index } of ordered) if (bad.has(merged.get(`${event.source}\u0000${event.incident_external_id}`)!)) outcomes[index] = 'invalid';
+    for (const { event, index } of ordered) if (bad.has(merged.get(incidentKey(event.source, event.incident_external_id))!)) outcomes[index] = 'invalid';
   }
   const counts = valid.length ? await ingestInTransaction(trx, org, valid) : null;
   return { outcomes, problems, counts };
