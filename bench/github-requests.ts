@@ -43,7 +43,7 @@ github:
 const org = parseOrgConfig(orgYaml);
 const database = await createBenchDatabase(process.env.DATABASE_URL || undefined, 'github');
 await syncOrg(database.db, org);
-const services = org.services.map((s) => ({ id: s.id, repositories: s.repositories }));
+const services = org.services;
 const connector = gitHubConnector({ auth: { token: FAKE_TOKEN }, baseUrl: api.url, waitUnitMs: 1, config: org.github!, services });
 const sync = () => runSync(database.db, org, connector as never, org.github, { now, log: quiet });
 

@@ -19,7 +19,7 @@ export function webhookSources(deps: AppDeps, log: Logger): WebhookSource[] {
   const pagerduty = config.org.pagerduty ?? { services: {} };
   const opsgenie = config.org.opsgenie ?? {};
   // Validated at start (config.ts), so the rules resolve without problems.
-  const github = resolveGitHubConfig(config.org.github ?? {}, config.org.services.map((s) => ({ id: s.id, repositories: s.repositories }))).resolved;
+  const github = resolveGitHubConfig(config.org.github ?? {}, config.org.services).resolved;
   const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
   return [
     {

@@ -19,7 +19,7 @@ export function syncSource(name: SyncSource, config: Config): Runnable {
       const { token, apiUrl, app } = config.env.github;
       if (!token && !app) return { ready: false, reason: 'set GITHUB_TOKEN (a token that can read the repositories) or the GITHUB_APP_* variables of an installed GitHub App' };
       const settings = config.org.github ?? {};
-      const services = config.org.services.map((service) => ({ id: service.id, repositories: service.repositories }));
+      const services = config.org.services;
       if (!services.some((service) => service.repositories.length)) return { ready: false, reason: 'list repositories under the services of bellwether.yaml' };
       const auth = app ? { appId: app.appId, privateKey: app.privateKey, installationId: app.installationId } : { token: token! };
       const connector = gitHubConnector({ auth, config: settings, services, ...(apiUrl ? { baseUrl: apiUrl } : {}) });

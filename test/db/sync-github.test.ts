@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 const sync = () => {
-  const services = h.config.org.services.map((s) => ({ id: s.id, repositories: s.repositories }));
+  const services = h.config.org.services;
   const connector = gitHubConnector({ auth: { token: FAKE_TOKEN }, baseUrl: api.url, waitUnitMs: 1, config: h.config.org.github!, services });
   return runSync(h.db, h.config.org, connector as never, h.config.org.github, { now: NOW, log: quiet });
 };
