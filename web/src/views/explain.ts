@@ -158,7 +158,8 @@ export async function explainView(context: RouteContext): Promise<void> {
 function summary(data: ExplainResponse, kpiName: string, scopeLabel: string): HTMLElement {
   const item = (label: string, value: Child, attrs: Record<string, string> = {}, className = '') => h('div', null, h('dt', null, label), h('dd', { class: className || null, ...attrs }, value));
   const kind = recordKind(data);
-  const noun = kind === 'change' ? 'changes' : kind === 'incident' ? (data.key === 'on_call_pages' ? 'pages' : 'incidents') : kind === 'failed_deployment' ? 'failed deployments' : 'deployments';
+  const nouns = kind === 'change' ? 'changes' : kind === 'incident' ? (data.key === 'on_call_pages' ? 'pages' : 'incidents') : kind === 'failed_deployment' ? 'failed deployments' : 'deployments';
+  const noun = data.n === 1 ? nouns.slice(0, -1) : nouns; // every plural here ends in one s
   return h(
     'dl',
     { class: 'explain-summary', 'aria-label': `${kpiName}: the value and what it is computed from` },
