@@ -4,6 +4,7 @@
 // server/derive/), and the cells incidents touch directly are marked dirty for the KPI engine.
 import { sql, type Insertable, type RawBuilder, type Transaction } from 'kysely';
 import type { CiRunRecord, CommitRecord, DeploymentRecord, IncidentRecord, NormalizedRecord, PullRequestRecord, RecordKind } from '../../connectors/contract.js';
+import { repositoryOwners } from '../../connectors/repository-owners.js';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -29,9 +30,10 @@ export interface IngestCounts {
   unchanged: number;
 }
 
-/** What records may refer to: the services and repositories of bellwether.yaml. */
+/** What records may refer to: the services and repositories of bellwether.yaml (a repository by name or by a service's pattern). */
 export function catalogOf(org: OrgConfig): Catalog {
-  return { services: new Set(org.services.map((s) => s.id)), repositories: new Set(org.services.flatMap((s) => s.repositories)) };
+  const owners = repositoryOwners(org.services);
+  return { services: new Set(org.services.map((s) => s.id)), repositories: { has: (repository) => owners.ownersOf(repository).length > 0 } };
 }
 
 /** Validates then ingests; throws InvalidInput (nothing written) if any item is bad. */
@@ -67,6 +69,7 @@ export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: Nor
     counts.updated += written.updated;
     counts.unchanged += total - written.inserted - written.updated;
   };
+  await linkPatternRepositories(trx, org, records);
   const commits = dedupe(byKind('commit'), (c) => `${c.repository}\u0000${c.sha}`);
   add(await upsertCommits(trx, context, commits, marks), byKind('commit').length);
   const pullRequests = dedupe(byKind('pull_request'), (p) => `${p.repository}\u0000${p.number}`);
@@ -88,6 +91,23 @@ export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: Nor
   await markAnchorsDirty(trx, anchors, org.timeZone);
   await queueDerivations(trx, marks);
   return counts;
+}
+
+/**
+ * A repository a service owns by pattern (not by name) gets its service_repositories row when
+ * its first records arrive, before anything reads that table in this transaction (the marks,
+ * derivation): records of repositories found in a GitHub organisation join like listed ones.
+ */
+async function linkPatternRepositories(trx: Trx, org: OrgConfig, records: NormalizedRecord[]): Promise<void> {
+  const owners = repositoryOwners(org.services);
+  if (!owners.hasPatterns) return;
+  const repositories = new Set<string>();
+  for (const { record } of records) {
+    const repository = (record as { repository?: unknown }).repository;
+    if (typeof repository === 'string' && !owners.named.has(repository)) repositories.add(repository);
+  }
+  const rows = [...repositories].flatMap((repository) => owners.ownersOf(repository).map((service_id) => ({ service_id, repository })));
+  if (rows.length) await trx.insertInto('service_repositories').values(rows).onConflict((oc) => oc.doNothing()).execute();
 }
 
 function dedupe<T>(items: T[], key: (item: T) => string): T[] {

@@ -13,8 +13,9 @@ const validators = Object.fromEntries(
 ) as Record<RecordKind, ValidateFunction>;
 
 export interface Catalog {
-  services: Set<string>;
-  repositories: Set<string>;
+  services: ReadonlySet<string>;
+  /** Whether a repository belongs to a service (by name or by pattern). */
+  repositories: { has(repository: string): boolean };
 }
 
 export interface ValidationOutcome {
@@ -70,7 +71,7 @@ function semanticProblems(kind: RecordKind, record: Record<string, unknown>, cat
   }
   if (kind === 'commit' || kind === 'pull_request' || kind === 'ci_run') {
     if (typeof record.repository === 'string' && !catalog.repositories.has(record.repository)) {
-      problems.push({ path: '/repository', message: `repository ${JSON.stringify(record.repository)} is not listed under any service in bellwether.yaml` });
+      problems.push({ path: '/repository', message: `repository ${JSON.stringify(record.repository)} is not listed under any service in bellwether.yaml (by name or pattern)` });
     }
   }
   if (kind === 'deployment' || kind === 'ci_run') problems.push(...order(record, 'started_at', 'finished_at'));

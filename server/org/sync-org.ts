@@ -2,9 +2,11 @@
 // with effective dates) and materialises scope_members: which services' records count for
 // which scope at which time. Changes that alter history mark the affected cells dirty.
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import { isRepositoryPattern, repositoryOwners } from '../../connectors/repository-owners.js';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
+import type { Database } from '../db/schema.js';
 import { queueDerivations } from '../derive/queue.js';
 import { refreshProductionFlags } from '../derive/rederive.js';
 import { readSettings, writeSetting } from './settings.js';
@@ -43,6 +45,22 @@ export function scopeMembership(org: OrgConfig): MemberInterval[] {
     for (const owner of service.owners) climb(service.id, owner.value, owner.from, owner.to);
   }
   return rows;
+}
+
+/**
+ * Repositories that services own by pattern, among those records already name (ingest adds
+ * the rest as their first records arrive), so a changed pattern re-maps stored history.
+ */
+async function patternRepositoryRows(trx: Transaction<Database>, org: OrgConfig): Promise<{ service_id: string; repository: string }[]> {
+  const owners = repositoryOwners(org.services);
+  if (!owners.hasPatterns) return [];
+  const { rows } = await sql<{ repository: string }>`
+    select repository from commits group by repository
+    union select repository from pull_requests group by repository
+    union select repository from ci_runs group by repository`.execute(trx);
+  return rows
+    .filter((row) => !owners.named.has(row.repository))
+    .flatMap((row) => owners.ownersOf(row.repository).map((service_id) => ({ service_id, repository: row.repository })));
 }
 
 const later = (a: Date | null, b: Date | null) => (a === null ? b : b === null ? a : a > b ? a : b);
@@ -106,7 +124,9 @@ export async function syncOrg(db: Db, org: OrgConfig): Promise<SyncOrgResult> {
       service.owners.map((o) => ({ service_id: service.id, team_id: o.value, valid_from: o.from ?? MIN, valid_to: o.to ?? MAX })),
     );
     if (ownerRows.length) await trx.insertInto('service_owners').values(ownerRows).execute();
-    const repositoryRows = org.services.flatMap((service) => service.repositories.map((repository) => ({ service_id: service.id, repository })));
+    const repositoryRows = org.services.flatMap((service) =>
+      service.repositories.filter((entry) => !isRepositoryPattern(entry)).map((repository) => ({ service_id: service.id, repository })));
+    repositoryRows.push(...(await patternRepositoryRows(trx, org)));
     if (repositoryRows.length) await trx.insertInto('service_repositories').values(repositoryRows).execute();
     // Services that left the configuration keep their records; they still count for the org.
     const known = new Set(org.services.map((s) => s.id));
