@@ -218,6 +218,10 @@ export interface SyncContext {
 export interface Connector<C extends JsonValue = JsonValue, S = unknown> {
   /** Stored as `source` on the records it produces. */
   readonly id: string;
+  /**
+   * The streams to pull. The runner asks again once it has pulled every stream listed, until
+   * nothing new is listed: pulling a stream may make more known (an organisation's repositories).
+   */
   streams(config: S): StreamKey[];
   pull(stream: StreamKey, cursor: C | undefined, ctx: SyncContext): AsyncIterable<Batch<C>>;
 }

@@ -70,7 +70,11 @@ async function claimRun(db: Db, connector: string): Promise<number | null> {
 
 export async function runSync<S>(db: Db, org: OrgConfig, connector: Connector<JsonValue, S>, config: S, options: SyncOptions): Promise<SyncSummary> {
   const metrics: SyncMetrics = { requests: 0, notModified: 0 };
-  const streams = connector.streams(config);
+  // A stream may make more streams known (a GitHub organisation's listing, its repositories):
+  // after pulling every stream listed, the runner asks again, until nothing new is listed.
+  const pulled = new Set<string>();
+  const unpulled = () => connector.streams(config).filter((stream) => !pulled.has(stream.stream));
+  const streams = unpulled();
   let current: StreamKey = streams[0] ?? { connector: connector.id, stream: '' };
   const runId = await claimRun(db, connector.id);
   if (runId === null) {
@@ -85,14 +89,15 @@ export async function runSync<S>(db: Db, org: OrgConfig, connector: Connector<Js
   });
   const record = (status: 'running' | 'succeeded' | 'failed', error: string | null = null) =>
     db.updateTable('sync_runs').set({
-      status, streams: streams.length, batches: totals.batches, records: totals.records, inserted: totals.inserted, updated: totals.updated, rejected: totals.rejected,
+      status, streams: Math.max(pulled.size, streams.length), batches: totals.batches, records: totals.records, inserted: totals.inserted, updated: totals.updated, rejected: totals.rejected,
       requests: metrics.requests, not_modified: metrics.notModified, error, ...(status === 'running' ? {} : { finished_at: new Date() }),
     }).where('id', '=', runId).execute();
 
   try {
     await withSpan('bellwether.sync', { connector: connector.id, sync_run: runId }, async () => {
-      for (const stream of streams) {
+      for (let pending = streams; pending.length; pending = unpulled()) for (const stream of pending) {
         current = stream;
+        pulled.add(stream.stream);
         const cursor = await readCursor(db, stream);
         const context = { now: options.now, signal: options.signal ?? new AbortController().signal, log: options.log, metrics, ...(options.since ? { since: options.since } : {}) };
         for await (const batch of connector.pull(stream, cursor, context)) {
@@ -117,10 +122,10 @@ export async function runSync<S>(db: Db, org: OrgConfig, connector: Connector<Js
     const message = (error as Error).message;
     await record('failed', message);
     options.log.error({ err: error, connector: connector.id, sync_run: runId }, 'sync failed');
-    return { runId, status: 'failed', streams: streams.length, ...progress(), error: message };
+    return { runId, status: 'failed', streams: Math.max(pulled.size, streams.length), ...progress(), error: message };
   }
   await record('succeeded');
-  return { runId, status: 'succeeded', streams: streams.length, ...progress() };
+  return { runId, status: 'succeeded', streams: pulled.size, ...progress() };
 }
 
 /** A connector's records pass the same validation as pushed ones; a bad one is logged and left out. */

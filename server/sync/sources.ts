@@ -1,7 +1,7 @@
 // The connectors this service can run, built from the environment (credentials) and
 // bellwether.yaml (what to read, how to map it). Each entry says why it cannot run, if it cannot.
 import type { Connector, JsonValue } from '../../connectors/contract.js';
-import { gitHubConnector } from '../../connectors/github/index.js';
+import { gitHubConnector, parseStreamKey } from '../../connectors/github/index.js';
 import { opsgenieConnector } from '../../connectors/opsgenie/index.js';
 import { pagerDutyConnector } from '../../connectors/pagerduty/index.js';
 import type { Config } from '../config.js';
@@ -20,7 +20,9 @@ export function syncSource(name: SyncSource, config: Config): Runnable {
       if (!token && !app) return { ready: false, reason: 'set GITHUB_TOKEN (a token that can read the repositories) or the GITHUB_APP_* variables of an installed GitHub App' };
       const settings = config.org.github ?? {};
       const services = config.org.services;
-      if (!services.some((service) => service.repositories.length)) return { ready: false, reason: 'list repositories under the services of bellwether.yaml' };
+      if (!services.some((service) => service.repositories.length)) {
+        return { ready: false, reason: 'list repositories (or patterns such as northwind/*, with github.organizations) under the services of bellwether.yaml' };
+      }
       const auth = app ? { appId: app.appId, privateKey: app.privateKey, installationId: app.installationId } : { token: token! };
       const connector = gitHubConnector({ auth, config: settings, services, ...(apiUrl ? { baseUrl: apiUrl } : {}) });
       return { ready: true, connector: connector as unknown as Connector<JsonValue, unknown>, settings };
@@ -42,11 +44,14 @@ export function syncSource(name: SyncSource, config: Config): Runnable {
   }
 }
 
-/** The connector reading only one repository's streams (`bellwether sync github --repo owner/name`). */
+/**
+ * The connector reading only one repository's streams (`bellwether sync github --repo owner/name`),
+ * and the organisation listings that make a repository found in an organisation known.
+ */
 export function onlyRepository(connector: Connector<JsonValue, unknown>, repository: string): Connector<JsonValue, unknown> {
   const wanted = repository.toLowerCase();
   return {
     ...connector,
-    streams: (settings) => connector.streams(settings).filter((stream) => stream.stream.toLowerCase().startsWith(`${wanted}:`)),
+    streams: (settings) => connector.streams(settings).filter((stream) => stream.stream.toLowerCase().startsWith(`${wanted}:`) || parseStreamKey(stream)?.kind === 'repositories'),
   };
 }
