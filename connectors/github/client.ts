@@ -124,7 +124,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       retryAfterBaseValue: waitUnitMs,
     },
     // 403 and 429 are the throttling plugin's: once it gives up, retrying again would only burn the limit.
-    retry: { retries: Math.max(0, options.retries ?? DEFAULT_RETRIES), retryAfterBaseValue: waitUnitMs, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+    // 409 is an empty repository's commits: asking again cannot change the answer.
+    retry: { retries: Math.max(0, options.retries ?? DEFAULT_RETRIES), retryAfterBaseValue: waitUnitMs, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451] },
     request: { fetch: countingFetch(() => pulls.getStore()) },
     // We log what matters ourselves (rate limits, with the pull's scope); octokit's own lines would go to the console.
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },

@@ -79,13 +79,16 @@ describe('resolveGitHubConfig', () => {
   it.each([
     ['a service the repository does not back', { repositories: { 'northwind/ledger': { deployments: { github_deployments: { environment: 'prod' }, service: 'storefront-web' } } } },
       'github.repositories.northwind/ledger.deployments.service: storefront-web is not a service of northwind/ledger (its services: ledger-worker)'],
-    ['a repository no service lists', { repositories: { 'northwind/unknown': {} } }, 'github.repositories.northwind/unknown: not listed under any service in bellwether.yaml, so its records would be rejected'],
+    ['a repository no service lists', { repositories: { 'northwind/unknown': {} } }, 'github.repositories.northwind/unknown: no service lists it (by name or pattern), so its records would be rejected'],
     ['an invalid regex', { repositories: { 'northwind/ledger': { deployments: { github_deployments: { environment: '(prod' } } } } },
       'github.repositories.northwind/ledger.deployments.github_deployments.environment: not a valid regular expression'],
     ['releases and tags at once', { repositories: { 'northwind/ledger': { deployments: [{ release: { tag_pattern: 'v' } }, { release: { tag_pattern: 'w', from: 'tags' as const } }] } } },
       'github.repositories.northwind/ledger.deployments: use releases or tags, not both (a release is also a tag)'],
     ['incident issues on a repository backing several services', { incident_labels: ['incident'] },
       'github.repositories.northwind/monorepo.service: required for incident issues, northwind/monorepo backs several services (payments-api, ledger-worker)'],
+    ['an organisation listed twice', { organizations: [{ name: 'northwind' }, { name: 'Northwind' }] }, 'github.organizations[1].name: Northwind is listed twice'],
+    ["an invalid regex in an organisation's rule", { organizations: [{ name: 'northwind', deployments: { release: { tag_pattern: '[v' } } }] },
+      'github.organizations[0].deployments.release.tag_pattern: not a valid regular expression'],
   ])('reports %s', (_name, config, problem) => {
     const { problems } = resolveGitHubConfig(config as GitHubConfig, services);
     expect(problems).toHaveLength(1);
@@ -95,6 +98,35 @@ describe('resolveGitHubConfig', () => {
   it('reads only repositories matching include and not exclude', () => {
     const { resolved } = resolveGitHubConfig({ include: ['northwind/*'], exclude: ['**/mono*', 'NorthWind/Ledger'] }, services);
     expect(resolved.repositories.map((plan) => plan.repository)).toEqual(['northwind/payments-api', 'northwind/storefront']);
+  });
+});
+
+describe('a repository an organisation lists', () => {
+  const owned = [...services, { id: 'catch-all', repositories: ['northwind/*'] }];
+  const organisation = { name: 'northwind', deployments: { workflow: { name: 'Deploy', branch: 'main' } } };
+  const plan = (config: GitHubConfig, listed: { full_name: string; archived?: boolean; fork?: boolean }, owners = owned) => {
+    const { resolved, problems } = resolveGitHubConfig(config, owners);
+    expect(problems).toEqual([]);
+    return resolved.planListed(resolved.organisations[0]!, { archived: false, fork: false, ...listed });
+  };
+
+  it("takes its pattern's service and its organisation's rule, unless `repositories` has its own", () => {
+    expect(plan({ organizations: [organisation] }, { full_name: 'northwind/search' })).toEqual({
+      plan: { repository: 'northwind/search', service: 'catch-all', rules: [{ kind: 'workflow', service: 'catch-all', environment: 'production', workflow: 'Deploy', branch: 'main' }] },
+    });
+    const own: GitHubConfig = { organizations: [organisation], repositories: { 'northwind/search': { deployments: { release: { tag_pattern: '^v' } } } } };
+    expect(plan(own, { full_name: 'northwind/search' })).toMatchObject({ plan: { rules: [{ kind: 'release', service: 'catch-all' }] } });
+  });
+
+  it('is skipped when a service lists it by name (read as such), archived, a fork, filtered out, or owned by no service', () => {
+    expect(plan({ organizations: [organisation] }, { full_name: 'northwind/Ledger' })).toEqual({ skipped: 'listed by name under a service (read as such)', filtered: true });
+    expect(plan({ organizations: [organisation] }, { full_name: 'northwind/old', archived: true })).toEqual({ skipped: 'archived', filtered: true });
+    expect(plan({ organizations: [organisation] }, { full_name: 'northwind/copy', fork: true })).toEqual({ skipped: 'a fork', filtered: true });
+    expect(plan({ organizations: [{ ...organisation, exclude: ['northwind/s*'] }] }, { full_name: 'northwind/search' })).toEqual({ skipped: 'left out by include/exclude', filtered: true });
+    expect(plan({ exclude: ['**/search'], organizations: [organisation] }, { full_name: 'northwind/search' })).toMatchObject({ filtered: true });
+    expect(plan({ organizations: [organisation] }, { full_name: 'northwind/search' }, services)).toEqual({
+      skipped: 'no service owns it: list it under a service, or give one a pattern such as northwind/*', filtered: false,
+    });
   });
 });
 

@@ -16,6 +16,8 @@
 // - `seen`: how many items the stream has read. A listing that used to have items and now
 //   returns none is refused (a lost permission or a wrong repository, not a deletion).
 // - `tags`: the tags stream's tags already read, name → object sha.
+// - `listing`: an organisation's repositories, page by page with each page's ETag: every page
+//   is asked conditionally, so an unchanged organisation costs only 304s.
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -48,6 +50,12 @@ const OpenItem = Type.Object({
 });
 export type OpenItem = Static<typeof OpenItem>;
 
+const ListingPage = Type.Object({
+  etag: Type.Union([Type.String(), Type.Null()]),
+  repositories: Type.Array(Type.Object({ full_name: Type.String(), archived: Type.Boolean(), fork: Type.Boolean() })),
+});
+export type ListingPage = Static<typeof ListingPage>;
+
 export const GitHubCursor = Type.Object({
   version: Type.Literal(1),
   high_water: Type.Union([Instant, Type.Null()]),
@@ -56,6 +64,7 @@ export const GitHubCursor = Type.Object({
   etags: Type.Record(Type.String(), Type.String()),
   open: Type.Array(OpenItem),
   tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+  listing: Type.Optional(Type.Array(ListingPage)),
 });
 export type GitHubCursor = Static<typeof GitHubCursor>;
 

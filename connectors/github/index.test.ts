@@ -7,7 +7,9 @@ import type { Batch, NormalizedRecord } from '../contract.js';
 import type { GitHubConfig } from './config.js';
 import { gitHubConnector, SourceError, streamKey, type GitHubCursor, type StreamKind } from './index.js';
 import { FAKE_TOKEN, startFakeGitHub, type FakeGitHub, type FakeRepository } from './testing/fake-github.js';
-import { addDeployment, addRelease, addStatuses, addTag, clonePullRequests, cloneRuns, openapiExample, REPOSITORY, seedAnts } from './testing/recorded.js';
+import {
+  addDeployment, addRelease, addStatuses, addTag, clonePullRequests, cloneRuns, openapiExample, recordedPullRequestCommits, recordedPullRequests, REPOSITORY, seedAnts,
+} from './testing/recorded.js';
 import { testContext, type TestContext } from './testing/context.js';
 import type { DeploymentStatus } from './payloads.js';
 
@@ -59,7 +61,7 @@ describe('streams', () => {
   });
 
   it('refuses a section that does not fit the services, listing every problem', () => {
-    expect(() => connector({ repositories: { 'someone/else': {} } })).toThrow('someone/else: not listed under any service');
+    expect(() => connector({ repositories: { 'someone/else': {} } })).toThrow('someone/else: no service lists it');
   });
 
   it('refuses a stream it does not have', async () => {
@@ -142,6 +144,28 @@ describe('pull requests', () => {
     expect(of(records, 'pull_request')).toHaveLength(49);
     expect(ctx.metrics.requests).toBe(2 + 49 * 2);
     expect(ctx.logged).toEqual([expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ limit: 'secondary', retryAfterSeconds: 2, retrying: true }) })]);
+  });
+});
+
+describe('a pull request of more than 250 commits', () => {
+  it('is read again as the comparison of its base and head, which lists every commit', async () => {
+    const [pullRequest] = recordedPullRequests().filter((p) => p.number === 4);
+    const [template] = recordedPullRequestCommits().get(4)!;
+    repo.pulls.push(pullRequest!);
+    // 300 copies of its recorded commit, one a minute, each with its own sha and its predecessor as parent.
+    const commits = Array.from({ length: 300 }, (_, i) => ({
+      ...template!, sha: (i + 1).toString(16).padStart(40, '0'), parents: i ? [{ sha: i.toString(16).padStart(40, '0'), url: '' }] : template!.parents,
+      commit: { ...template!.commit, author: { ...template!.commit.author!, date: new Date(Date.UTC(2018, 6, 25) + i * 60_000).toISOString() } },
+    }));
+    repo.pullCommits.set(4, commits);
+    const { records } = await pull('pull_requests', undefined);
+    const [record] = of(records, 'pull_request');
+    expect(record!.commit_shas).toHaveLength(300);
+    expect(new Set(of(records, 'commit').map((c) => c.sha)).size).toBe(300);
+    // The capped list (3 pages up to 250), then the comparison (3 pages of 100).
+    expect(listPages('pulls/4/commits')).toHaveLength(3);
+    const compared = api.requests.filter((r) => r.path === `/repos/${REPOSITORY}/compare/${pullRequest!.base!.sha}...${pullRequest!.head!.sha}`);
+    expect(compared.map((r) => r.query.get('page') ?? '1')).toEqual(['1', '2', '3']);
   });
 });
 

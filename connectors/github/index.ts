@@ -6,8 +6,11 @@
 // once it is stored (cursor.ts says what it holds). Unchanged lists answer 304 for free.
 import type { Batch, Connector, NormalizedRecord, StreamKey, SyncContext } from '../contract.js';
 import { createGitHubClient, PAGE_SIZE, SourceError, type GitHubClient, type GitHubClientOptions, type Query } from './client.js';
-import { backfillStart, resolveGitHubConfig, type GitHubConfig, type RepositoryPlan, type ResolvedConfig, type ResolvedRule, type ServiceRepositories } from './config.js';
-import { later, parseCursor, requestKey, runStart, type CreatedWindow, type GitHubCursor, type RunState } from './cursor.js';
+import {
+  backfillStart, resolveGitHubConfig, type GitHubConfig, type ListedRepository, type OrganisationPlan, type RepositoryPlan, type ResolvedConfig, type ResolvedRule,
+  type ServiceRepositories,
+} from './config.js';
+import { later, parseCursor, requestKey, runStart, type CreatedWindow, type GitHubCursor, type ListingPage, type RunState } from './cursor.js';
 import {
   commitRecord, deploymentRecord, instant, isDeployedRelease, issueIncidentRecord, pullRequestRecord, releaseDeploymentRecord, runAttempt, runRecords,
   SOURCE, tagDeploymentRecord,
@@ -25,6 +28,8 @@ export { parseStreamKey, streamKey, type StreamKind } from './stream-keys.js';
 const DAY_MS = 86_400_000;
 /** GitHub answers at most 1,000 runs to a filtered query: 10 pages of 100. */
 const RESULT_CAP = 1_000;
+/** GitHub lists at most this many commits of a pull request. */
+const PULL_COMMITS_CAP = 250;
 /** Pull requests whose commits and reviews are fetched at once (the throttling plugin bounds concurrency overall). */
 const DETAIL_CONCURRENCY = 4;
 
@@ -44,10 +49,30 @@ export function gitHubConnector(options: GitHubConnectorOptions): Connector<GitH
   const { resolved, problems } = resolveGitHubConfig(options.config, options.services);
   if (problems.length) throw new Error(`the github section of bellwether.yaml does not fit its services:\n- ${problems.join('\n- ')}`);
   const client = createGitHubClient(options);
+  /** Repositories the organisations' listings gave (pulled in this process), by lowercased owner/name. */
+  const listed = new Map<string, RepositoryPlan>();
+  const planOf = (repository: string): RepositoryPlan | null => {
+    const key = repository.toLowerCase();
+    const plan = resolved.repositories.find((p) => p.repository.toLowerCase() === key) ?? listed.get(key);
+    if (plan) return plan;
+    // A repository of a listed organisation not listed yet in this process (a webhook's refresh poll).
+    const organisation = resolved.organisations.find((o) => o.name.toLowerCase() === key.split('/')[0]);
+    const found = organisation && resolved.planListed(organisation, { full_name: repository, archived: false, fork: false });
+    return found && 'plan' in found ? found.plan : null;
+  };
   return {
     id: SOURCE,
-    streams: () => resolved.repositories.flatMap((plan) => streamKinds(plan, resolved.incidentLabels).map((kind) => streamKey(plan.repository, kind))),
-    pull: (stream, cursor, ctx) => pullStream(client, options.config, resolved, stream, cursor, ctx),
+    // Organisations first: pulling one makes its repositories' streams known, and the runner asks again.
+    streams: () => [
+      ...resolved.organisations.map((organisation) => streamKey(organisation.name, 'repositories')),
+      ...[...resolved.repositories, ...listed.values()].flatMap((plan) => streamKinds(plan, resolved.incidentLabels).map((kind) => streamKey(plan.repository, kind))),
+    ],
+    pull: (stream, cursor, ctx) => {
+      const key = parseStreamKey(stream);
+      const organisation = key?.kind === 'repositories' && resolved.organisations.find((o) => o.name === key.repository);
+      if (organisation) return pullOrganisation(client, resolved, organisation, listed, stream, cursor, ctx);
+      return pullStream(client, options.config, resolved, planOf, stream, cursor, ctx);
+    },
   };
 }
 
@@ -69,13 +94,14 @@ async function* pullStream(
   client: GitHubClient,
   config: GitHubConfig,
   resolved: ResolvedConfig,
+  planOf: (repository: string) => RepositoryPlan | null,
   stream: StreamKey,
   stored: GitHubCursor | undefined,
   ctx: SyncContext,
 ): AsyncGenerator<Batch<GitHubCursor>> {
   const key = parseStreamKey(stream);
-  const plan = key && resolved.repositories.find((p) => p.repository === key.repository);
-  if (!key || !plan || !streamKinds(plan, resolved.incidentLabels).includes(key.kind)) {
+  const plan = key && key.kind !== 'repositories' ? planOf(key.repository) : null;
+  if (!key || key.kind === 'repositories' || !plan || !streamKinds(plan, resolved.incidentLabels).includes(key.kind)) {
     throw new Error(`the github connector has no stream ${stream.connector}/${stream.stream}`);
   }
   const cursor = parseCursor(stored, stream.stream);
@@ -88,7 +114,7 @@ async function* pullStream(
   yield* PULLS[key.kind](run);
 }
 
-const PULLS: Record<StreamKind, (run: StreamRun) => AsyncGenerator<Batch<GitHubCursor>>> = {
+const PULLS: Record<Exclude<StreamKind, 'repositories'>, (run: StreamRun) => AsyncGenerator<Batch<GitHubCursor>>> = {
   pull_requests: (run) =>
     pullNewestFirst<PullRequest>(run, {
       noun: 'pull requests',
@@ -132,6 +158,62 @@ const PULLS: Record<StreamKind, (run: StreamRun) => AsyncGenerator<Batch<GitHubC
     }),
   workflow_runs: (run) => pullWorkflowRuns(run),
 };
+
+// ---------------------------------------------------------------- organisations
+
+/**
+ * An organisation's repositories (`GET /orgs/{org}/repos`, newest created first, so a new
+ * repository changes page 1). Every page is asked with the ETag it last had: an unchanged
+ * organisation costs only 304s, and a page that changed is read again with those after it.
+ * Each repository is planned as the configuration says (its service by name or pattern, its
+ * rules); those no service owns are logged and skipped. Yields one batch: no records, the
+ * listing as the cursor.
+ */
+async function* pullOrganisation(
+  client: GitHubClient,
+  resolved: ResolvedConfig,
+  organisation: OrganisationPlan,
+  listed: Map<string, RepositoryPlan>,
+  stream: StreamKey,
+  stored: GitHubCursor | undefined,
+  ctx: SyncContext,
+): AsyncGenerator<Batch<GitHubCursor>> {
+  const cursor = parseCursor(stored, stream.stream);
+  const previous = cursor.listing ?? [];
+  const path = `/orgs/${encodeURIComponent(organisation.name)}/repos`;
+  const pages: ListingPage[] = [];
+  for (let page = 1; ; page++) {
+    const before = previous[page - 1];
+    const answer = await client.page<ListedRepository>(path, { type: 'all', sort: 'created', direction: 'desc', page }, ctx, { etag: before?.etag ?? undefined }).catch((error: unknown) => {
+      if (error instanceof SourceError && error.status === 404) {
+        throw new SourceError(`GitHub has no organisation ${organisation.name} that this token can see (a user's repositories are listed under services by name)`, `GET ${path}`, 404);
+      }
+      throw error;
+    });
+    if (answer.notModified) {
+      pages.push(before!);
+      if (page >= previous.length) break;
+      continue;
+    }
+    pages.push({ etag: answer.etag, repositories: answer.items.map((item) => ({ full_name: item.full_name, archived: item.archived === true, fork: item.fork === true })) });
+    if (!answer.hasNext) break;
+  }
+  const repositories = pages.flatMap((page) => page.repositories);
+  if (!repositories.length && cursor.seen > 0) {
+    throw new SourceError(`GitHub lists no repositories of ${organisation.name} where ${cursor.seen} were listed before; check the token's access to the organisation`, `GET ${path}`, 200);
+  }
+  const prefix = `${organisation.name.toLowerCase()}/`;
+  for (const key of listed.keys()) if (key.startsWith(prefix)) listed.delete(key);
+  const unowned: string[] = [];
+  for (const repository of repositories) {
+    const found = resolved.planListed(organisation, repository);
+    if ('plan' in found) listed.set(repository.full_name.toLowerCase(), found.plan);
+    else if (!found.filtered) unowned.push(`${repository.full_name}: ${found.skipped}`);
+  }
+  ctx.log.info({ connector: SOURCE, organisation: organisation.name, repositories: repositories.length, read: [...listed.keys()].filter((key) => key.startsWith(prefix)).length }, 'organisation listed');
+  if (unowned.length) ctx.log.warn({ connector: SOURCE, organisation: organisation.name, skipped: unowned }, `${unowned.length} repositories of ${organisation.name} are not read`);
+  yield { records: [], cursor: { ...cursor, seen: repositories.length, run: null, listing: pages } };
+}
 
 // ---------------------------------------------------------------- newest-first lists
 
@@ -205,10 +287,18 @@ function refuseEmpty(run: StreamRun, noun: string, seen: number): never {
   );
 }
 
-/** Each pull request with its commits and reviews (`GET /pulls/{n}/commits` gives at most 250), and those commits as records too: a squash merge leaves them off the default branch, and lead time starts at them. */
+/**
+ * Each pull request with its commits and reviews, and those commits as records too: a squash
+ * merge leaves them off the default branch, and lead time starts at them. `GET /pulls/{n}/commits`
+ * stops at 250; a pull request that reaches it is read again as the comparison of its base and
+ * head (`GET /compare/{base}...{head}`, paged), which lists them all.
+ */
 async function pullRequestRecords(run: StreamRun, pulls: PullRequest[]): Promise<NormalizedRecord[]> {
   const details = await mapLimit(pulls, DETAIL_CONCURRENCY, async (pull) => {
-    const commits = await run.client.all<Commit>(`${run.repo}/pulls/${pull.number}/commits`, {}, run.ctx);
+    let commits = await run.client.all<Commit>(`${run.repo}/pulls/${pull.number}/commits`, {}, run.ctx);
+    if (commits.length >= PULL_COMMITS_CAP && pull.base?.sha && pull.head?.sha) {
+      commits = await run.client.all<Commit>(`${run.repo}/compare/${pull.base.sha}...${pull.head.sha}`, {}, run.ctx, { itemsKey: 'commits' });
+    }
     const reviews = await run.client.all<Review>(`${run.repo}/pulls/${pull.number}/reviews`, {}, run.ctx);
     return { pull, commits, reviews };
   });

@@ -21,7 +21,7 @@ export interface PullRequest {
   merge_commit_sha?: string | null;
   html_url?: string;
   draft?: boolean;
-  base?: { ref: string };
+  base?: { ref: string; sha?: string };
   head?: { ref: string; sha: string };
 }
 

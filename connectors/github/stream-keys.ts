@@ -1,14 +1,16 @@
 // The connector's streams: one per repository and kind of record, named `<owner/name>:<kind>`
-// so the cursor table reads well and a webhook can name the stream that would pick its change up.
+// so the cursor table reads well and a webhook can name the stream that would pick its change up;
+// and one per organisation listed, `<org>:repositories`.
 import type { StreamKey } from '../contract.js';
 import type { RepositoryPlan } from './config.js';
 import { SOURCE } from './map.js';
 
-export const STREAM_KINDS = ['pull_requests', 'commits', 'workflow_runs', 'deployments', 'releases', 'tags', 'issues'] as const;
+export const STREAM_KINDS = ['pull_requests', 'commits', 'workflow_runs', 'deployments', 'releases', 'tags', 'issues', 'repositories'] as const;
 export type StreamKind = (typeof STREAM_KINDS)[number];
 
 export const streamKey = (repository: string, kind: StreamKind): StreamKey => ({ connector: SOURCE, stream: `${repository}:${kind}` });
 
+/** The repository and kind a stream reads (for `repositories`, the organisation it lists). */
 export function parseStreamKey(stream: StreamKey): { repository: string; kind: StreamKind } | null {
   if (stream.connector !== SOURCE) return null;
   const at = stream.stream.lastIndexOf(':');

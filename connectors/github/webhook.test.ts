@@ -187,7 +187,19 @@ describe('translateGitHubWebhook: everything else gives nothing', () => {
 
   it('a repository that is not a service’s', () => {
     const other = { ...examples('workflow_run')[1], repository: { full_name: 'someone/else' } };
-    expect(translate('workflow_run', other)).toMatchObject({ records: [], refresh: [], repository: null, ignored: 'someone/else is not a repository of a service in bellwether.yaml' });
+    expect(translate('workflow_run', other)).toMatchObject({ records: [], refresh: [], repository: null, ignored: 'someone/else is not a repository Bellwether reads (bellwether.yaml: services, github.organizations)' });
+  });
+
+  it("a repository of a listed organisation that a service owns by pattern, as the organisation's listing would read it", () => {
+    const organisation: GitHubConfig = { organizations: [{ name: 'octo-org', deployments: { workflow: { name: 'test', branch: 'master' } } }] };
+    const owned = resolveGitHubConfig(organisation, [{ id: 'octo-all', repositories: ['octo-org/*'] }]).resolved;
+    const example = examples('workflow_run')[1]!;
+    const delivery = translateGitHubWebhook('workflow_run', example, owned);
+    expect(delivery.repository).toBe(OCTO);
+    expect(delivery.records.map((r) => r.kind)).toContain('ci_run');
+    // Archived, it is not read (the listing leaves archived repositories out by default).
+    const archived = { ...example, repository: { ...(example.repository as object), archived: true } };
+    expect(translateGitHubWebhook('workflow_run', archived, owned)).toMatchObject({ records: [], repository: null });
   });
 
   it('issues when no incident labels are configured', () => {

@@ -49,6 +49,15 @@ type Fields = Record<string, unknown>;
 const isObject = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value);
 const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
 
+/** The plan of a repository listed by name, else of one its organisation's listing would read (the payload carries the flags the listing filters on). */
+function planOf(config: ResolvedConfig, fullName: string, repository: Record<string, unknown>): RepositoryPlan | undefined {
+  const named = config.repositories.find((p) => p.repository.toLowerCase() === fullName.toLowerCase());
+  if (named) return named;
+  const organisation = config.organisations.find((o) => o.name.toLowerCase() === fullName.split('/')[0]!.toLowerCase());
+  const found = organisation && config.planListed(organisation, { full_name: fullName, archived: repository.archived === true, fork: repository.fork === true });
+  return found && 'plan' in found ? found.plan : undefined;
+}
+
 /**
  * Translates one delivery. `eventName` is the `X-GitHub-Event` header and `deliveryId` the
  * `X-GitHub-Delivery` header. Throws only when the body is not a JSON object (the route
@@ -59,7 +68,7 @@ export function translateGitHubWebhook(eventName: string, body: unknown, config:
   const action = text(body.action);
   const event = action ? `${eventName}.${action}` : eventName;
   const fullName = isObject(body.repository) ? text(body.repository.full_name) : undefined;
-  const plan = fullName ? config.repositories.find((p) => p.repository.toLowerCase() === fullName.toLowerCase()) : undefined;
+  const plan = fullName && isObject(body.repository) ? planOf(config, fullName, body.repository) : undefined;
   const base = { ...(deliveryId ? { deliveryKey: deliveryId } : {}), event, repository: plan?.repository ?? null };
   const result = (records: NormalizedRecord[], refresh: StreamKind[] = [], ignored?: string): GitHubDelivery => ({
     ...base,
@@ -69,7 +78,7 @@ export function translateGitHubWebhook(eventName: string, body: unknown, config:
   });
 
   if (!HANDLED.has(eventName)) return result([], [], `${eventName} events are not used`);
-  if (!plan) return result([], [], fullName ? `${fullName} is not a repository of a service in bellwether.yaml` : 'the payload names no repository');
+  if (!plan) return result([], [], fullName ? `${fullName} is not a repository Bellwether reads (bellwether.yaml: services, github.organizations)` : 'the payload names no repository');
 
   switch (eventName) {
     case 'workflow_run':

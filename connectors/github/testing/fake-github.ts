@@ -2,9 +2,10 @@
 // (testing/recorded.ts, fixtures/) and copies of them. It keeps GitHub's rules the connector
 // must live with: page/per_page paging with `Link` headers, ETags and 304 to If-None-Match,
 // newest-first orders, the 1,000-result cap of filtered workflow-run queries (422 beyond it,
-// total_count always), 301 for a renamed repository, `token` and App installation auth, and
+// total_count always), organisations listing their repositories, 301 for a renamed repository, `token` and App installation auth, and
 // canned answers (rate limits, 5xx) when told. Bodies are the stored objects, sliced.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Commit, Deployment, DeploymentStatus, Issue, PullRequest, Release, Review, WorkflowRun } from '../payloads.js';
@@ -34,6 +35,10 @@ export interface FakeRepository {
   /** Tag name → the commit it points at (which must also be served by GET /commits/{ref}). */
   tags: Map<string, Stored<Commit>>;
   issues: Stored<Issue>[];
+  /** How GET /orgs/{owner}/repos lists it. */
+  archived: boolean;
+  fork: boolean;
+  createdAt: string;
 }
 
 export interface CannedResponse {
@@ -112,6 +117,8 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     if (parts[0] === 'repositories') {
       repository = [...repositories.values()].find((r) => r.id === Number(parts[1]));
       rest = parts.slice(2);
+    } else if (parts[0] === 'orgs' && parts[2] === 'repos' && parts.length === 3) {
+      return organisationRepositories(parts[1]!, url);
     } else if (parts[0] === 'repos' && parts.length >= 3) {
       const name = `${parts[1]}/${parts[2]}`.toLowerCase();
       const movedId = renamed.get(name);
@@ -172,6 +179,16 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
         }
         return notFound();
       }
+      case 'compare': {
+        // `{base}...{head}` of a pull request: all its commits (no 250 cap), oldest first, paged, in @octokit/openapi's commit-comparison.
+        const [baseSha, headSha] = rest.slice(1).join('/').split('...');
+        const pull = repo.pulls.find((p) => p.head?.sha === headSha && p.base?.sha === baseSha);
+        if (!pull) return notFound();
+        const commits = repo.pullCommits.get(pull.number) ?? [];
+        const page = paged(url, commits);
+        const example = JSON.parse(readFileSync(new URL('../fixtures/openapi/commit-comparison.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+        return { ...page, body: { ...example, status: 'ahead', ahead_by: commits.length, behind_by: 0, total_commits: commits.length, commits: page.body, files: [] } };
+      }
       case 'releases':
         return paged(url, sorted(repo.releases, (r) => r.created_at, 'desc'));
       case 'git':
@@ -191,6 +208,27 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       default:
         return notFound();
     }
+  }
+
+  /**
+   * `GET /orgs/{org}/repos`: @octokit/openapi's example repository (minimal-repository-items),
+   * once per repository of the organisation, with its name, id, dates and flags; sorted as asked.
+   */
+  function organisationRepositories(organisation: string, url: URL): CannedResponse {
+    const owned = [...repositories.values()].filter((r) => r.fullName.split('/')[0]!.toLowerCase() === organisation.toLowerCase());
+    if (!owned.length) return notFound();
+    const [example] = JSON.parse(readFileSync(new URL('../fixtures/openapi/minimal-repository-items.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+    const items = owned.map((r) => ({
+      ...example, id: r.id, name: r.fullName.split('/')[1], full_name: r.fullName, owner: { ...(example!.owner as object), login: r.fullName.split('/')[0] },
+      html_url: `https://github.com/${r.fullName}`, url: `${base}/repos/${r.fullName}`, default_branch: r.defaultBranch, archived: r.archived, fork: r.fork,
+      created_at: r.createdAt, updated_at: r.createdAt, pushed_at: r.createdAt,
+    }));
+    const sort = url.searchParams.get('sort') ?? 'created';
+    const direction = url.searchParams.get('direction') ?? (sort === 'full_name' ? 'asc' : 'desc');
+    const ordered = sort === 'full_name'
+      ? [...items].sort((a, b) => (direction === 'asc' ? 1 : -1) * a.full_name.localeCompare(b.full_name))
+      : sorted(items, (item) => item.created_at, direction);
+    return paged(url, ordered);
   }
 
   /** `GET /actions/runs`: newest first; `created` filters (and caps paging at 1,000 results, as GitHub does). */
@@ -242,7 +280,8 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       if (!repo) {
         repo = {
           id: nextId++, fullName, defaultBranch: 'master', pulls: [], pullCommits: new Map(), reviews: new Map(), commits: [], deployments: [], statuses: new Map(),
-          runs: [], attempts: new Map(), releases: [], tags: new Map(), issues: [],
+          runs: [], attempts: new Map(), releases: [], tags: new Map(), issues: [], archived: false, fork: false,
+          createdAt: new Date(Date.UTC(2015, 0, 1) + nextId * 86_400_000).toISOString(),
         };
         repositories.set(key, repo);
       }
