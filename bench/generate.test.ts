@@ -41,7 +41,7 @@ interface Survey {
 /** One pass over a stream, keeping what the assertions need (the test keeps the commits; the generator does not). */
 function survey(batches: Iterable<NormalizedRecord[]>, from: number, to: number, known?: Survey): Survey {
   const s: Survey = {
-    batchSizes: [], counts: { commit: 0, pull_request: 0, deployment: 0, incident: 0, ci_run: 0 }, problems: [], forwardReferences: 0, outsideWindow: 0,
+    batchSizes: [], counts: { commit: 0, pull_request: 0, deployment: 0, incident: 0, ci_run: 0, bug: 0 }, problems: [], forwardReferences: 0, outsideWindow: 0,
     commits: new Map(known?.commits ?? []), inPullRequests: new Set(), production: new Map(), outOfOrder: 0,
     staging: 0, pipelineFailures: 0, linkedIncidents: 0, linkedDeployments: new Set(), restoreMinutes: [],
   };
@@ -137,10 +137,10 @@ describe('expectedCounts', () => {
   it('gives the issue #7 sizes for org-L and a tenth of them for org-S', () => {
     expect(expectedCounts(PROFILES['org-L'])).toEqual({
       // CI runs are not generated yet (they come with build health).
-      history: { commit: 1_000_000, pull_request: 200_000, deployment: 200_000, incident: 20_000, ci_run: 0 },
-      extraWeek: { commit: 10_000, pull_request: 2_000, deployment: 2_000, incident: 200, ci_run: 0 },
+      history: { commit: 1_000_000, pull_request: 200_000, deployment: 200_000, incident: 20_000, ci_run: 0, bug: 0 },
+      extraWeek: { commit: 10_000, pull_request: 2_000, deployment: 2_000, incident: 200, ci_run: 0, bug: 0 },
     });
-    expect(expectedCounts(profile).history).toEqual({ commit: 100_000, pull_request: 20_000, deployment: 20_000, incident: 2_000, ci_run: 0 });
+    expect(expectedCounts(profile).history).toEqual({ commit: 100_000, pull_request: 20_000, deployment: 20_000, incident: 2_000, ci_run: 0, bug: 0 });
   });
 
   it('splits org-L over its services without breaking a constraint', () => {

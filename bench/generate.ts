@@ -209,11 +209,11 @@ function allocate(services: BenchService[], workload: Workload, label: string): 
   });
 }
 
-const KINDS_IN_ORDER: RecordKind[] = ['commit', 'pull_request', 'deployment', 'incident', 'ci_run'];
+const KINDS_IN_ORDER: RecordKind[] = ['commit', 'pull_request', 'deployment', 'incident', 'ci_run', 'bug'];
 
 function countsOf(workload: Workload): Record<RecordKind, number> {
-  // CI runs are not generated yet (the 500k come with build health).
-  const byKind = { commit: workload.commits, pull_request: workload.pullRequests, deployment: workload.deployments, incident: workload.incidents, ci_run: 0 };
+  // CI runs and bugs are not generated yet (the 500k CI runs come with build health).
+  const byKind = { commit: workload.commits, pull_request: workload.pullRequests, deployment: workload.deployments, incident: workload.incidents, ci_run: 0, bug: 0 };
   return Object.fromEntries(KINDS_IN_ORDER.map((kind) => [kind, byKind[kind]])) as Record<RecordKind, number>;
 }
 

@@ -7,7 +7,7 @@ import type { NormalizedRecord, RecordKind } from '../connectors/contract.js';
 import type { OrgConfig } from '../server/config.js';
 import type { Db } from '../server/db/database.js';
 import {
-  ciRunRow, commitRow, deploymentRow, incidentRow, ingestRecords, pullRequestRow, upsertRows, type RawTable,
+  bugRow, ciRunRow, commitRow, deploymentRow, incidentRow, ingestRecords, pullRequestRow, upsertRows, type RawTable,
 } from '../server/ingest/ingest.js';
 import { syncOrg } from '../server/org/sync-org.js';
 import { createBenchDatabase, type BenchDatabase } from './database.js';
@@ -39,6 +39,7 @@ const TABLES: Record<RecordKind, { table: RawTable; keys: string[]; row: (record
   deployment: { table: 'deployments', keys: ['source', 'external_id'], row: deploymentRow as never },
   incident: { table: 'incidents', keys: ['source', 'external_id'], row: incidentRow as never },
   ci_run: { table: 'ci_runs', keys: ['source', 'external_id'], row: ciRunRow as never },
+  bug: { table: 'bugs', keys: ['source', 'external_id'], row: bugRow as never },
 };
 
 const rowOf = (item: NormalizedRecord) => TABLES[item.kind].row(item.record as never);

@@ -153,7 +153,30 @@ export const CiRunRecord = Type.Object(
 );
 export type CiRunRecord = Static<typeof CiRunRecord>;
 
-export const RECORD_KINDS = ['deployment', 'commit', 'pull_request', 'incident', 'ci_run'] as const;
+export const BugRecord = Type.Object(
+  {
+    source: Id('Issue tracker that reported the bug (github, jira, linear, …).'),
+    external_id: Id("The bug's id in that tracker (e.g. acme/payments-api#123); (source, external_id) is the upsert key."),
+    service: Id('Service id from bellwether.yaml the bug is in.'),
+    repository: OptionalText('Repository the bug was filed in, e.g. acme/payments-api (informational: the service scopes the bug).', { maxLength: 500 }),
+    title: Type.String({ minLength: 1, maxLength: 2000 }),
+    severity: Type.String({
+      pattern: '^([Ss][Ee][Vv][1-5]|[Pp][1-5]|[1-5])$',
+      description: 'sev1..sev5 (P1..P5 and 1..5 are accepted and normalised; sev1 is the most severe). Escaped defects weight each bug by it.',
+    }),
+    created_at: Timestamp('When the bug was reported; escaped defects count it in this period.'),
+    closed_at: OptionalTimestamp('When it was closed (absent or null while open).'),
+    found_in_production: Type.Boolean({
+      description: 'True when the bug was found in production (an escaped defect), false when it was caught before release (review, CI, staging, QA).',
+    }),
+    url: OptionalText('Link to the bug.', { format: 'uri' }),
+    labels: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100, description: "The tracker's labels, as they were." })),
+  },
+  { title: 'Bug', additionalProperties: true },
+);
+export type BugRecord = Static<typeof BugRecord>;
+
+export const RECORD_KINDS = ['deployment', 'commit', 'pull_request', 'incident', 'ci_run', 'bug'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export const recordSchemas = {
@@ -162,6 +185,7 @@ export const recordSchemas = {
   pull_request: PullRequestRecord,
   incident: IncidentRecord,
   ci_run: CiRunRecord,
+  bug: BugRecord,
 } as const;
 
 /** A record in the normalized form the ingest layer accepts, tagged with its kind. */
@@ -170,7 +194,8 @@ export type NormalizedRecord =
   | { kind: 'commit'; record: CommitRecord }
   | { kind: 'pull_request'; record: PullRequestRecord }
   | { kind: 'incident'; record: IncidentRecord }
-  | { kind: 'ci_run'; record: CiRunRecord };
+  | { kind: 'ci_run'; record: CiRunRecord }
+  | { kind: 'bug'; record: BugRecord };
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

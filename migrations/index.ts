@@ -8,6 +8,7 @@ import * as derivationQueue from './2026_11_30_0004_derivation_queue.js';
 import * as kpiValuesDetailsJson from './2026_11_30_0005_kpi_values_details_json.js';
 import * as incidentSources from './2026_11_30_0006_incident_sources.js';
 import * as ciRuns from './2026_11_30_0007_ci_runs.js';
+import * as bugs from './2026_11_30_0008_bugs.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_core_tables': coreTables,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0005_kpi_values_details_json': kpiValuesDetailsJson,
   '2026_11_30_0006_incident_sources': incidentSources,
   '2026_11_30_0007_ci_runs': ciRuns,
+  '2026_11_30_0008_bugs': bugs,
 };

@@ -48,6 +48,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyServerO
           PullRequestRecord: recordSchemas.pull_request,
           IncidentRecord: recordSchemas.incident,
           CiRunRecord: recordSchemas.ci_run,
+          BugRecord: recordSchemas.bug,
         } as Record<string, object>,
       },
       ...(deps.config.env.apiToken ? { security: [{ bearer: [] }] } : {}),

@@ -57,7 +57,7 @@ export function normalized(h: Harness, items: { kind: RecordKind; value: Record<
 
 const TABLES = [
   'teams', 'team_parents', 'services', 'service_owners', 'service_repositories', 'scope_members', 'org_settings',
-  'deployments', 'commits', 'pull_requests', 'incidents', 'ci_runs', 'deployment_facts', 'deployment_changes', 'kpi_values',
+  'deployments', 'commits', 'pull_requests', 'incidents', 'ci_runs', 'bugs', 'deployment_facts', 'deployment_changes', 'kpi_values',
   'dirty_periods', 'job_runs', 'report_snapshots', 'webhook_deliveries', 'sync_runs', 'connector_cursors',
 ] as const;
 

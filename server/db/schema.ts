@@ -143,6 +143,24 @@ export interface CiRunsTable {
   updated_at: WriteTimestamp;
 }
 
+export interface BugsTable {
+  id: Generated<number>;
+  source: string;
+  external_id: string;
+  service_id: string;
+  repository: string | null;
+  title: string;
+  severity: string;
+  created_at: Timestamp;
+  closed_at: NullableTimestamp;
+  found_in_production: boolean;
+  url: string | null;
+  labels: ColumnType<string[], string[] | undefined, string[]>;
+  payload: Json;
+  ingested_at: WriteTimestamp;
+  updated_at: WriteTimestamp;
+}
+
 export type FailureReason = 'incident_link' | 'rollback' | 'implicit_incident';
 /** How an incident is linked to the failed deployment: which explicit field named it (api: set by a person), or the implicit rule. */
 export type FailureLinkReason = 'deployment_id' | 'commit' | 'pull_request' | 'api:deployment_id' | 'api:commit' | 'api:pull_request' | 'implicit';
@@ -274,6 +292,7 @@ export interface Database {
   pull_requests: PullRequestsTable;
   incidents: IncidentsTable;
   ci_runs: CiRunsTable;
+  bugs: BugsTable;
   deployment_facts: DeploymentFactsTable;
   deployment_changes: DeploymentChangesTable;
   kpi_values: KpiValuesTable;

@@ -52,6 +52,7 @@ describe('generateDemoData', () => {
       commit: ajv.compile(recordSchemas.commit),
       pull_request: ajv.compile(recordSchemas.pull_request),
       incident: ajv.compile(recordSchemas.incident),
+      bug: ajv.compile(recordSchemas.bug),
     };
     const check = (kind: keyof typeof validators, records: object[]) => {
       expect(records.length).toBeGreaterThan(0);
@@ -63,6 +64,17 @@ describe('generateDemoData', () => {
     check('commit', data.commits);
     check('pull_request', data.pullRequests);
     check('incident', data.incidents);
+    check('bug', data.bugs);
+  });
+
+  it('reports bugs on every service, about half found in production, with unique ids and none closed before created', () => {
+    expect(new Set(data.bugs.map((bug) => bug.service))).toEqual(new Set(org.services.map((service) => service.id)));
+    expect(new Set(data.bugs.map((bug) => `${bug.source}|${bug.external_id}`)).size).toBe(data.bugs.length);
+    const escaped = data.bugs.filter((bug) => bug.found_in_production).length;
+    expect(escaped / data.bugs.length).toBeGreaterThan(0.4);
+    expect(escaped / data.bugs.length).toBeLessThan(0.7);
+    for (const bug of data.bugs) if (bug.closed_at) expect(bug.closed_at >= bug.created_at, bug.external_id).toBe(true);
+    expect(data.bugs.some((bug) => bug.closed_at === null)).toBe(true);
   });
 
   it('only refers to configured services and repositories', () => {
@@ -70,6 +82,7 @@ describe('generateDemoData', () => {
     const repositories = new Set(org.services.flatMap((service) => service.repositories));
     for (const deployment of data.deployments) expect(services.has(deployment.service), deployment.service).toBe(true);
     for (const incident of data.incidents) expect(services.has(incident.service), incident.service).toBe(true);
+    for (const bug of data.bugs) expect(services.has(bug.service), bug.service).toBe(true);
     for (const commit of data.commits) expect(repositories.has(commit.repository), commit.repository).toBe(true);
     for (const pull of data.pullRequests) expect(repositories.has(pull.repository), pull.repository).toBe(true);
     // Every service is active.
@@ -79,7 +92,7 @@ describe('generateDemoData', () => {
   it('keeps every timestamp inside [now − weeks, now)', () => {
     const start = now.getTime() - 26 * WEEK;
     let checked = 0;
-    for (const record of [...data.deployments, ...data.commits, ...data.pullRequests, ...data.incidents]) {
+    for (const record of [...data.deployments, ...data.commits, ...data.pullRequests, ...data.incidents, ...data.bugs]) {
       for (const [key, value] of Object.entries(record)) {
         if (!key.endsWith('_at') || value === null || value === undefined) continue;
         const at = Date.parse(value as string);

@@ -1,8 +1,8 @@
-// Generates the demo organisation's raw activity (commits, pull requests, deployments, incidents)
+// Generates the demo organisation's raw activity (commits, pull requests, deployments, incidents, bugs)
 // so a fresh install shows a realistic scorecard; seeded and deterministic, never reads the clock.
 import { hash } from 'node:crypto';
 import { IANAZone } from 'luxon';
-import type { CommitRecord, DeploymentRecord, IncidentRecord, PullRequestRecord } from '../../connectors/contract.js';
+import type { BugRecord, CommitRecord, DeploymentRecord, IncidentRecord, PullRequestRecord } from '../../connectors/contract.js';
 import type { OrgConfig, ServiceConfig } from '../config.js';
 import { BinaryHeap } from '../lib/binary-heap.js';
 import { hash32, Random } from '../lib/random.js';
@@ -24,11 +24,13 @@ export interface DemoData {
   commits: CommitRecord[];
   pullRequests: PullRequestRecord[];
   incidents: IncidentRecord[];
+  bugs: BugRecord[];
 }
 
 export const DEMO_DEPLOYMENT_SOURCE = 'demo-ci';
 export const DEMO_INCIDENT_SOURCE = 'demo-pager';
 export const DEMO_GIT_SOURCE = 'demo-git';
+export const DEMO_BUG_SOURCE = 'demo-tracker';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -102,6 +104,13 @@ const INCIDENT_CAUSES = [
   { key: 'cert-expiry', title: 'TLS certificate expired' },
 ] as const;
 type IncidentCause = (typeof INCIDENT_CAUSES)[number];
+const BUG_TITLES = [
+  'Refund total off by a cent', 'Date picker shows the wrong week', 'Export drops the last row', 'Retry sends the email twice',
+  'Search ignores accented letters', 'Session expires during checkout', 'Wrong currency symbol in receipts', 'Timeout message is blank',
+  'Pagination skips an item', 'Webhook signature rejected after key rotation', 'Locale falls back to English', 'Discount applied twice',
+];
+/** Bugs are milder than pages: most are sev3–4. */
+const BUG_SEVERITY_WEIGHTS: [Severity, number][] = [['sev1', 0.02], ['sev2', 0.1], ['sev3', 0.38], ['sev4', 0.35], ['sev5', 0.15]];
 type Severity = 'sev1' | 'sev2' | 'sev3' | 'sev4' | 'sev5';
 /** Skewed to sev3–4, as most organisations' pager data is. */
 const SEVERITY_WEIGHTS: [Severity, number][] = [['sev1', 0.03], ['sev2', 0.12], ['sev3', 0.38], ['sev4', 0.35], ['sev5', 0.12]];
@@ -702,6 +711,42 @@ function toIncidentRecord(draft: IncidentDraft, index: number, now: number): Inc
   };
 }
 
+/**
+ * Bugs reported on each service, from a seed of its own (the rest of the data does not
+ * change): teams that break more deployments let more bugs through; about half are found in
+ * production (escaped defects), the rest before release.
+ */
+function generateBugs(ctx: DemoContext, services: ServiceConfig[]): BugRecord[] {
+  const bugs: BugRecord[] = [];
+  for (const service of services) {
+    const random = new Random(hash32(`${ctx.seed}:bugs:${service.id}`));
+    const repository = service.repositories[0] ?? null;
+    const perWeek = ctx.scale * (0.5 + 6 * ctx.profile(ownerAt(service, ctx.now)).changeFailureRate);
+    let number = 0;
+    // Exponential gaps: a Poisson stream of reports.
+    for (let at = ctx.start + random.between(0, WEEK / perWeek); at < ctx.now; at += (-Math.log(1 - random.next()) / perWeek) * WEEK) {
+      number++;
+      const externalId = `${repository ?? service.id}#${number}`;
+      const foundInProduction = random.chance(0.55);
+      const closedAt = at + random.logNormal(3, 1) * DAY;
+      bugs.push({
+        source: DEMO_BUG_SOURCE,
+        external_id: externalId,
+        service: service.id,
+        repository,
+        title: random.pick(BUG_TITLES),
+        severity: random.weighted(BUG_SEVERITY_WEIGHTS),
+        created_at: iso(Math.floor(at)),
+        closed_at: closedAt < ctx.now ? iso(Math.floor(closedAt)) : null,
+        found_in_production: foundInProduction,
+        url: `https://tracker.example/${encodeURIComponent(externalId)}`,
+        labels: ['bug', foundInProduction ? 'found-in-production' : 'found-before-release'],
+      });
+    }
+  }
+  return bugs.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.external_id.localeCompare(b.external_id));
+}
+
 function sortedRecords<T>(items: TimedRecord<T>[]): T[] {
   return items.sort((a, b) => a.at - b.at || a.order - b.order).map((item) => item.record);
 }
@@ -748,5 +793,6 @@ export function generateDemoData(org: OrgConfig, options: DemoOptions): DemoData
     commits: sortedRecords(ctx.commits),
     pullRequests: sortedRecords(ctx.pullRequests),
     incidents,
+    bugs: generateBugs(ctx, org.services),
   };
 }

@@ -30,6 +30,7 @@ const KIND_ALIASES: Record<string, RecordKind> = {
   pull_request: 'pull_request', pull_requests: 'pull_request', 'pull-request': 'pull_request', 'pull-requests': 'pull_request',
   incident: 'incident', incidents: 'incident',
   ci_run: 'ci_run', ci_runs: 'ci_run', 'ci-run': 'ci_run', 'ci-runs': 'ci_run',
+  bug: 'bug', bugs: 'bug',
 };
 
 export function parseKind(value: string | undefined): RecordKind | undefined {
@@ -44,6 +45,7 @@ export function kindFromFilename(name: string): RecordKind | undefined {
 
 const ARRAY_FIELDS = new Set(['parents', 'commit_shas', 'labels']);
 const INTEGER_FIELDS = new Set(['number']);
+const BOOLEAN_FIELDS = new Set(['found_in_production']);
 
 export function parseImportFile(text: string, format: FileFormat, defaultKind?: RecordKind): { items: ImportItem[]; problems: FieldProblem[] } {
   const items: ImportItem[] = [];
@@ -92,7 +94,7 @@ export function parseImportFile(text: string, format: FileFormat, defaultKind?: 
       for (const [key, list] of Object.entries(document)) {
         const kind = key === 'records' ? defaultKind : parseKind(key);
         if (!Array.isArray(list) || (key !== 'records' && !kind)) {
-          problems.push({ path: `/${key}`, message: `expected an array under records, deployments, commits, pull_requests or incidents` });
+          problems.push({ path: `/${key}`, message: `expected an array under records or a record kind (${RECORD_KINDS.join(', ')})` });
           continue;
         }
         list.forEach((raw, index) => take(kind && key !== 'records' ? { kind, ...(raw as object) } : raw, { index }));
@@ -114,6 +116,7 @@ export function parseImportFile(text: string, format: FileFormat, defaultKind?: 
         if (ARRAY_FIELDS.has(field)) value[field] = cell.split(/[\s;|]+/).filter(Boolean); // empty cell = []
         else if (cell === '') continue; // empty cell = field absent
         else if (INTEGER_FIELDS.has(field) && /^-?\d+$/.test(cell)) value[field] = Number(cell);
+        else if (BOOLEAN_FIELDS.has(field) && /^(true|false)$/i.test(cell)) value[field] = cell.toLowerCase() === 'true';
         else value[field] = cell;
       }
       take(value, { line: i + 2 }); // line 1 is the header

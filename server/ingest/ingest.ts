@@ -3,7 +3,7 @@
 // queued for re-derivation from the earliest time the write reaches (the compute job derives,
 // server/derive/), and the cells incidents touch directly are marked dirty for the KPI engine.
 import { sql, type Insertable, type RawBuilder, type Transaction } from 'kysely';
-import type { CiRunRecord, CommitRecord, DeploymentRecord, IncidentRecord, NormalizedRecord, PullRequestRecord, RecordKind } from '../../connectors/contract.js';
+import type { BugRecord, CiRunRecord, CommitRecord, DeploymentRecord, IncidentRecord, NormalizedRecord, PullRequestRecord, RecordKind } from '../../connectors/contract.js';
 import { repositoryOwners } from '../../connectors/repository-owners.js';
 import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -87,6 +87,8 @@ export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: Nor
     const rows = chunk.map(ciRunRow);
     return { rows, statement: upsertStatement<{ source: string }>('ci_runs', rows, ['source', 'external_id'], ['source']) };
   }, () => {}), byKind('ci_run').length);
+  const bugs = dedupe(byKind('bug'), (b) => `${b.source}\u0000${b.external_id}`);
+  add(await upsertBugs(trx, bugs, anchors), byKind('bug').length);
 
   await markAnchorsDirty(trx, anchors, org.timeZone);
   await queueDerivations(trx, marks);
@@ -102,8 +104,10 @@ async function linkPatternRepositories(trx: Trx, org: OrgConfig, records: Normal
   const owners = repositoryOwners(org.services);
   if (!owners.hasPatterns) return;
   const repositories = new Set<string>();
-  for (const { record } of records) {
-    const repository = (record as { repository?: unknown }).repository;
+  for (const { kind, record } of records) {
+    // A bug's repository is where it was filed, not code a service ships (it is not checked against the catalog).
+    if (kind !== 'commit' && kind !== 'pull_request' && kind !== 'ci_run') continue;
+    const repository = record.repository;
     if (typeof repository === 'string' && !owners.named.has(repository)) repositories.add(repository);
   }
   const rows = [...repositories].flatMap((repository) => owners.ownersOf(repository).map((service_id) => ({ service_id, repository })));
@@ -125,7 +129,7 @@ const insertedFlag = sql<boolean>`(xmax::text = '0')`.as('inserted');
 /** SQL types of the natural-key columns that are not text. */
 const KEY_TYPES: Record<string, string> = { number: 'integer' };
 
-export type RawTable = 'commits' | 'pull_requests' | 'deployments' | 'incidents' | 'ci_runs';
+export type RawTable = 'commits' | 'pull_requests' | 'deployments' | 'incidents' | 'ci_runs' | 'bugs';
 
 /**
  * Inserts rows or updates them in place on their natural key, skipping rows whose payload
@@ -259,6 +263,12 @@ export const ciRunRow = (r: CiRunRecord): Insertable<Database['ci_runs']> => ({
   payload: JSON.stringify(r),
 });
 
+export const bugRow = (b: BugRecord): Insertable<Database['bugs']> => ({
+  source: b.source, external_id: b.external_id, service_id: b.service, repository: b.repository ?? null, title: b.title, severity: b.severity,
+  created_at: b.created_at, closed_at: b.closed_at ?? null, found_in_production: b.found_in_production, url: b.url ?? null,
+  labels: b.labels ?? [], payload: JSON.stringify(b),
+});
+
 // Only keys, the inserted flag and previous values come back: the rest of a written row is
 // taken from what was sent (returning every commit's parents cost the upsert a tenth of its time).
 const byKey = <T extends Record<string, unknown>>(rows: T[], keys: (keyof T)[]) => {
@@ -328,5 +338,32 @@ async function upsertIncidents(trx: Trx, org: OrgConfig, incidents: IncidentReco
     // An incident decides whether later ones of its fingerprint (old and new) are recurrences.
     anchors.push(...(await laterRecurrenceAnchors(trx, versions, org.incidents.recurrenceWindowDays)));
     marks.push(...(await marksForIncidents(trx, rows)));
+  });
+}
+
+/** A bug as written and as it was before (previous_* are null for an inserted row). */
+interface WrittenBug {
+  service_id: string;
+  created_at: Date;
+  found_in_production: boolean;
+  previous_service_id: string | null;
+  previous_created_at: Date | null;
+  previous_found_in_production: boolean | null;
+}
+
+async function upsertBugs(trx: Trx, bugs: BugRecord[], anchors: Anchor[]) {
+  const columns = ['service_id', 'created_at', 'found_in_production'];
+  return pipelined(trx, bugs, (chunk) => {
+    const rows = chunk.map(bugRow);
+    return { rows, statement: upsertStatement<WrittenBug>('bugs', rows, ['source', 'external_id'], columns, {}, columns) };
+  }, (rows) => {
+    // Escaped defects counts production-found bugs at creation: the cells of the old and the
+    // new version are dirty when that version counted (a bug can move service, date or flag).
+    for (const row of rows) {
+      if (row.found_in_production) anchors.push({ serviceId: row.service_id, at: new Date(row.created_at) });
+      if (row.previous_found_in_production && row.previous_service_id && row.previous_created_at) {
+        anchors.push({ serviceId: row.previous_service_id, at: new Date(row.previous_created_at) });
+      }
+    }
   });
 }

@@ -64,7 +64,7 @@ function order(record: Record<string, unknown>, earlier: string, later: string):
 
 function semanticProblems(kind: RecordKind, record: Record<string, unknown>, catalog: Catalog): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (kind === 'deployment' || kind === 'incident') {
+  if (kind === 'deployment' || kind === 'incident' || kind === 'bug') {
     if (typeof record.service === 'string' && !catalog.services.has(record.service)) {
       problems.push({ path: '/service', message: `unknown service ${JSON.stringify(record.service)} (not in bellwether.yaml)` });
     }
@@ -85,6 +85,7 @@ function semanticProblems(kind: RecordKind, record: Record<string, unknown>, cat
     problems.push(...order(record, start, 'resolved_at'), ...order(record, 'created_at', 'acknowledged_at'));
     if (record.started_at) problems.push(...order(record, 'started_at', 'created_at').map((p) => ({ ...p, message: 'must not be before started_at' })));
   }
+  if (kind === 'bug') problems.push(...order(record, 'created_at', 'closed_at'));
   return problems;
 }
 
@@ -97,6 +98,6 @@ function normalise(kind: RecordKind, value: Record<string, unknown>): Normalized
   for (const field of ['parents', 'commit_shas']) {
     if (Array.isArray(record[field])) record[field] = (record[field] as string[]).map((sha) => sha.toLowerCase());
   }
-  if (kind === 'incident') record.severity = `sev${String(record.severity).slice(-1)}`;
+  if (kind === 'incident' || kind === 'bug') record.severity = `sev${String(record.severity).slice(-1)}`;
   return { kind, record } as NormalizedRecord;
 }

@@ -32,7 +32,7 @@ export interface KpiDefinition {
   /** Below this n the value is low-confidence (KPIS.md: 5 for medians, 10 for rates). */
   minimumSample: number;
   /** Which records make up the population, for the explain page. */
-  recordKind: 'deployment' | 'change' | 'incident' | 'failed_deployment';
+  recordKind: 'deployment' | 'change' | 'incident' | 'failed_deployment' | 'bug';
   description: string;
   /** Rows: scope_type, scope_id, period_start plus the record's own columns. */
   population(filter: CellFilter): RawBuilder<unknown>;

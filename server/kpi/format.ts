@@ -48,6 +48,9 @@ export function formatParts(value: number | null, unit: string, scaleOf: number 
       return { number: formatNumber(value, magnitude >= 10 ? 0 : 1), unit: 'pages/week' };
     case 'incidents':
       return { number: formatNumber(value, 0), unit: magnitude === 1 ? 'incident' : 'incidents' };
+    case 'weighted bugs':
+      // Severity weights are whole numbers (escaped defects).
+      return { number: formatNumber(value, 0), unit: magnitude === 1 ? 'weighted bug' : 'weighted bugs' };
     default:
       return { number: formatNumber(value, magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2), unit };
   }

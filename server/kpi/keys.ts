@@ -11,6 +11,7 @@ export const KPI_KEYS = [
   'incident_recurrence_rate',
   'on_call_pages',
   'incident_count',
+  'escaped_defects',
 ] as const;
 export type KpiKey = (typeof KPI_KEYS)[number];
 

@@ -2,6 +2,7 @@
 import type { KpiDefinition } from './definition.js';
 import { changeFailureRate, deploymentFrequency, reworkRate } from './queries/deployments.js';
 import { failedDeploymentRecoveryTime, timeToRestore, timeToRestoreSev12 } from './queries/incidents.js';
+import { escapedDefects } from './queries/escaped-defects.js';
 import { leadTimeForChanges } from './queries/lead-time.js';
 import { incidentCount, incidentRecurrenceRate, onCallPages, timeToAcknowledge } from './queries/reliability.js';
 import type { KpiKey } from './keys.js';
@@ -18,6 +19,7 @@ export const KPIS: readonly KpiDefinition[] = [
   incidentRecurrenceRate,
   onCallPages,
   incidentCount,
+  escapedDefects,
 ];
 
 const byKey = new Map(KPIS.map((kpi) => [kpi.key, kpi]));

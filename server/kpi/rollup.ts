@@ -252,6 +252,13 @@ export function countWhere(records: ArrayLike<number>, column: unknown[], value:
   return count;
 }
 
+/** sum(column) over integers, nulls not counted (0 for no records, where SQL's sum is null: toValue reads n first). */
+export function sumOf(records: ArrayLike<number>, column: unknown[]): number {
+  let sum = 0;
+  for (let k = 0; k < records.length; k++) sum += (column[records[k]!] as number | null) ?? 0;
+  return sum;
+}
+
 /** count(distinct column), nulls not counted. */
 export function countDistinct(records: ArrayLike<number>, column: unknown[]): number {
   const seen = new Set<unknown>();

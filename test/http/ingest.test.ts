@@ -212,3 +212,80 @@ describe('POST /api/v1/ci-runs', () => {
     expect(res.json()).toMatchObject({ received: 1, inserted: 1 });
   });
 });
+
+describe('POST /api/v1/bugs', () => {
+  const bug = (id: string, overrides: Record<string, unknown> = {}) => ({
+    source: 'github', external_id: id, service: 'api', repository: 'acme/api', title: 'Refund total off by a cent', severity: 'sev2',
+    created_at: '2026-11-03T12:00:00Z', closed_at: '2026-11-04T09:30:00Z', found_in_production: true,
+    url: 'https://github.com/acme/api/issues/41', labels: ['bug', 'production'], ...overrides,
+  });
+
+  it('stores bugs by (source, external_id) with severity normalised; the same again changes nothing, a changed one is updated', async () => {
+    const first = await h.app.inject({
+      method: 'POST', url: '/api/v1/bugs',
+      payload: [bug('acme/api#41'), bug('acme/api#42', { severity: 'P4', found_in_production: false, closed_at: null, repository: undefined, labels: undefined }), bug('acme/api#43', { severity: '1' })],
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toEqual({ received: 3, inserted: 3, updated: 0, unchanged: 0 });
+    const again = await h.app.inject({ method: 'POST', url: '/api/v1/bugs', payload: [bug('acme/api#41'), bug('acme/api#43', { severity: '1' })] });
+    expect(again.json()).toEqual({ received: 2, inserted: 0, updated: 0, unchanged: 2 });
+    const changed = await h.app.inject({ method: 'POST', url: '/api/v1/bugs', payload: bug('acme/api#41', { closed_at: '2026-11-05T09:30:00Z' }) });
+    expect(changed.json()).toEqual({ received: 1, inserted: 0, updated: 1, unchanged: 0 });
+    const rows = await h.db.selectFrom('bugs')
+      .select(['external_id', 'service_id', 'repository', 'severity', 'found_in_production', 'closed_at', 'labels'])
+      .orderBy('external_id').execute();
+    expect(rows).toEqual([
+      { external_id: 'acme/api#41', service_id: 'api', repository: 'acme/api', severity: 'sev2', found_in_production: true, closed_at: new Date('2026-11-05T09:30:00Z'), labels: ['bug', 'production'] },
+      { external_id: 'acme/api#42', service_id: 'api', repository: null, severity: 'sev4', found_in_production: false, closed_at: null, labels: [] },
+      { external_id: 'acme/api#43', service_id: 'api', repository: 'acme/api', severity: 'sev1', found_in_production: true, closed_at: new Date('2026-11-04T09:30:00Z'), labels: ['bug', 'production'] },
+    ]);
+  });
+
+  it('rejects a bad severity, an unknown service, a bug closed before it was created and a missing found_in_production; nothing is written', async () => {
+    const before = await tableCounts(h.db);
+    const res = await h.app.inject({
+      method: 'POST', url: '/api/v1/bugs',
+      payload: [
+        bug('x1', { severity: 'critical' }),
+        bug('x2', { service: 'nope' }),
+        bug('x3', { closed_at: '2026-11-03T11:59:59Z' }),
+        { ...bug('x4'), found_in_production: undefined },
+        bug('x5', { found_in_production: 'yes' }),
+        bug('x6'),
+      ],
+    });
+    expect(res.statusCode).toBe(400);
+    const problems = res.json().error.problems as { index: number; path: string; message: string }[];
+    expect(problems.map((p) => `${p.index}${p.path}`)).toEqual(expect.arrayContaining(['0/severity', '1/service', '2/closed_at', '3/found_in_production', '4/found_in_production']));
+    expect(problems.find((p) => p.index === 2)?.message).toContain('must not be before created_at');
+    expect(problems.some((p) => p.index === 5)).toBe(false);
+    expect(await tableCounts(h.db)).toEqual(before);
+  });
+
+  it(`rejects more than ${10_000} bugs in one request, and a body over the route's limit; nothing is written`, async () => {
+    const before = await tableCounts(h.db);
+    const many = await h.app.inject({ method: 'POST', url: '/api/v1/bugs', payload: Array.from({ length: 10_001 }, (_, i) => bug(`many-${i}`)) });
+    expect(many.statusCode).toBe(400);
+    expect(many.json().error.message).toContain('at most 10000 records');
+    // 16 MiB is the limit of a record route: fastify refuses the body before it is parsed.
+    const huge = await h.app.inject({ method: 'POST', url: '/api/v1/bugs', payload: bug('huge', { title: 'x'.repeat(17 * 1024 * 1024) }) });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().error.code).toBe('payload_too_large');
+    expect(await tableCounts(h.db)).toEqual(before);
+  });
+
+  it('imports bugs from a CSV file (found_in_production as true/false, labels separated by ;)', async () => {
+    const csv = [
+      'source,external_id,service,title,severity,created_at,found_in_production,labels',
+      'jira,PAY-1,api,Checkout hangs,P2,2026-11-06T08:00:00Z,true,bug;customer',
+      'jira,PAY-2,api,Typo in receipt,5,2026-11-06T09:00:00Z,false,',
+    ].join('\n');
+    const res = await h.app.inject({ method: 'POST', url: '/api/v1/import?kind=bug', payload: csv, headers: { 'content-type': 'text/csv' } });
+    expect(res.json()).toMatchObject({ received: 2, inserted: 2 });
+    const rows = await h.db.selectFrom('bugs').select(['external_id', 'severity', 'found_in_production', 'labels']).where('source', '=', 'jira').orderBy('external_id').execute();
+    expect(rows).toEqual([
+      { external_id: 'PAY-1', severity: 'sev2', found_in_production: true, labels: ['bug', 'customer'] },
+      { external_id: 'PAY-2', severity: 'sev5', found_in_production: false, labels: [] },
+    ]);
+  });
+});

@@ -98,7 +98,7 @@ export interface OrgResponse {
 export interface ExplainResponse {
   key: string;
   unit: string;
-  record_kind: 'deployment' | 'failed_deployment' | 'change' | 'incident';
+  record_kind: 'deployment' | 'failed_deployment' | 'change' | 'incident' | 'bug';
   scope: Scope;
   period: PeriodView;
   value: number | null;

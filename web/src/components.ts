@@ -34,6 +34,7 @@ const SHORT_NAMES: Record<string, string> = {
   incident_recurrence_rate: 'Recurrence',
   on_call_pages: 'On-call pages',
   incident_count: 'Incidents',
+  escaped_defects: 'Escaped defects',
 };
 export const shortName = (kpi: { key: string; name: string }): string => SHORT_NAMES[kpi.key] ?? kpi.name;
 

@@ -25,6 +25,9 @@ describe('formatValue', () => {
     [14, 'incidents', '14 incidents'],
     [1, 'incidents', '1 incident'],
     [null, 'incidents', '—'],
+    [23, 'weighted bugs', '23 weighted bugs'],
+    [1, 'weighted bugs', '1 weighted bug'],
+    [null, 'weighted bugs', '—'],
     [Number.NaN, 'hours', '—'],
     [-2.25, 'points', '−2.25 points'],
   ])('%s %s → %s', (value, unit, text) => {

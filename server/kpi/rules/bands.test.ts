@@ -236,6 +236,7 @@ describe('bandMetricFor', () => {
     incident_recurrence_rate: { 2021: null, 2022: null, 2023: null, 2024: null },
     on_call_pages: { 2021: null, 2022: null, 2023: null, 2024: null },
     incident_count: { 2021: null, 2022: null, 2023: null, 2024: null },
+    escaped_defects: { 2021: null, 2022: null, 2023: null, 2024: null },
   };
 
   it.each(KPI_KEYS.flatMap((key) => YEARS.map((year) => [key, year, expected[key][year]] as const)))(

@@ -125,6 +125,7 @@ export function bandMetricFor(kpiKey: KpiKey, year: BandYear): BandMetric | null
     case 'incident_recurrence_rate':
     case 'on_call_pages':
     case 'incident_count':
+    case 'escaped_defects':
       return null;
   }
 }

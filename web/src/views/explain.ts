@@ -158,7 +158,7 @@ export async function explainView(context: RouteContext): Promise<void> {
 function summary(data: ExplainResponse, kpiName: string, scopeLabel: string): HTMLElement {
   const item = (label: string, value: Child, attrs: Record<string, string> = {}, className = '') => h('div', null, h('dt', null, label), h('dd', { class: className || null, ...attrs }, value));
   const kind = recordKind(data);
-  const nouns = kind === 'change' ? 'changes' : kind === 'incident' ? (data.key === 'on_call_pages' ? 'pages' : 'incidents') : kind === 'failed_deployment' ? 'failed deployments' : 'deployments';
+  const nouns = kind === 'change' ? 'changes' : kind === 'incident' ? (data.key === 'on_call_pages' ? 'pages' : 'incidents') : kind === 'failed_deployment' ? 'failed deployments' : kind === 'bug' ? 'bugs' : 'deployments';
   const noun = data.n === 1 ? nouns.slice(0, -1) : nouns; // every plural here ends in one s
   return h(
     'dl',
@@ -178,6 +178,7 @@ function valueLabel(unit: string): string {
   if (unit === 'deploys/day') return 'Per day';
   if (unit === 'pages/week') return 'Per week';
   if (unit === 'incidents') return 'Count';
+  if (unit === 'weighted bugs') return 'Weighted';
   return 'Value';
 }
 
@@ -245,6 +246,8 @@ function recordsTitle(data: ExplainResponse): string {
         : 'Incidents resolved';
     case 'failed_deployment':
       return 'Failed deployments recovered';
+    case 'bug':
+      return 'Bugs found in production';
     default:
       return 'Production deployments';
   }
@@ -266,6 +269,8 @@ function orderNote(data: ExplainResponse): string {
       return 'Slowest first';
     case 'incident_recurrence_rate':
       return 'Recurrences first, then newest first';
+    case 'escaped_defects':
+      return 'Heaviest first, then newest first';
     default:
       return 'Newest first';
   }
@@ -314,6 +319,16 @@ function columnsFor(data: ExplainResponse, org: OrgResponse): Column[] {
         { label: 'Why it failed', cell: (r) => failureTag(r) },
         { label: 'Incidents', wrap: true, cell: (r) => incidents(r.incidents) },
         { label: 'Recovery time', numeric: true, cell: (r) => h('strong', null, formatValue(num(r.duration_minutes), 'minutes')) },
+      ];
+    case 'bug':
+      return [
+        { label: 'Created', cell: when('created_at') },
+        service,
+        { label: 'Bug', cell: (r) => link(r.external_id, r.url) },
+        { label: 'Title', wrap: true, cell: (r) => text(r.title) },
+        { label: 'Severity', cell: (r) => (r.severity ? h('span', { class: `sev sev--${String(r.severity)}` }, String(r.severity)) : NO_DATA) },
+        { label: 'Closed', cell: (r) => (r.closed_at ? when('closed_at')(r) : h('span', { class: 'muted' }, 'still open')) },
+        { label: 'Weight', numeric: true, cell: (r) => h('strong', null, formatCount(num(r.weight) ?? 0)) },
       ];
     default:
       return genericColumns(data.records, tz);

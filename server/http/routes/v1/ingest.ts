@@ -2,7 +2,7 @@
 // time or in batches, or as a whole NDJSON/JSON/CSV file. Re-sending changes nothing.
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { recordSchemas, type RecordKind } from '../../../../connectors/contract.js';
+import { RECORD_KINDS, recordSchemas, type RecordKind } from '../../../../connectors/contract.js';
 import { detectFormat, importText, parseKind } from '../../../ingest/import-file.js';
 import { validateAndIngest } from '../../../ingest/ingest.js';
 import { InvalidInput } from '../../../lib/errors.js';
@@ -26,6 +26,7 @@ const routes: { url: string; kind: RecordKind; summary: string }[] = [
   { url: '/pull-requests', kind: 'pull_request', summary: 'Upsert pull requests by (repository, number)' },
   { url: '/incidents', kind: 'incident', summary: 'Upsert incidents by (source, external_id)' },
   { url: '/ci-runs', kind: 'ci_run', summary: 'Upsert CI runs by (source, external_id)' },
+  { url: '/bugs', kind: 'bug', summary: 'Upsert bugs by (source, external_id)' },
 ];
 
 export async function ingestRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -62,7 +63,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: AppDeps): Promise
         summary: 'Import a file of records (NDJSON, JSON or CSV)',
         description:
           'Content-Type application/x-ndjson, application/json or text/csv. Each record may carry a "kind" field ' +
-          '(deployment, commit, pull_request, incident); otherwise pass ?kind=. One transaction: a bad line rejects the file ' +
+          `(${RECORD_KINDS.join(', ')}); otherwise pass ?kind=. One transaction: a bad line rejects the file ` +
           'with a per-line report.',
         querystring: Type.Object({
           kind: Type.Optional(Type.String({ description: 'kind of every record without its own "kind" field' })),
@@ -75,7 +76,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: AppDeps): Promise
       const format = query.format ?? detectFormat(String(request.headers['content-type'] ?? ''));
       if (!format) throw new InvalidInput('unknown file format: send Content-Type application/x-ndjson, application/json or text/csv, or ?format=', [{ path: 'content-type', message: 'unsupported' }]);
       const kind = parseKind(query.kind);
-      if (query.kind !== undefined && !kind) throw new InvalidInput(`unknown kind ${JSON.stringify(query.kind)}`, [{ path: 'kind', message: 'expected deployment, commit, pull_request or incident' }]);
+      if (query.kind !== undefined && !kind) throw new InvalidInput(`unknown kind ${JSON.stringify(query.kind)}`, [{ path: 'kind', message: `expected ${RECORD_KINDS.join(', ')}` }]);
       return importText(deps.db, deps.config.org, String(request.body ?? ''), format, kind);
     });
   });
