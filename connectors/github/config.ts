@@ -96,7 +96,7 @@ export const GitHubConfig = Type.Object(
             deployments: Type.Optional(
               DeploymentRules('How this repository deploys: one rule, or several (a monorepo deploying several services). Without one, the repository yields no deployments (or its organisation’s rule applies).'),
             ),
-            service: Type.Optional(ServiceId('Service its incidents (and rules without a service) belong to, when the repository backs several.')),
+            service: Type.Optional(ServiceId('Service its incidents and bugs (and rules without a service) belong to, when the repository backs several.')),
           },
           { additionalProperties: false },
         ),
@@ -119,12 +119,24 @@ export const GitHubConfig = Type.Object(
         description: 'An issue carrying any of these labels is an incident (case-insensitive). Default none: issues are not read.',
       }),
     ),
+    bug_labels: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+        maxItems: 20,
+        description: 'An issue carrying any of these labels is a bug (case-insensitive), for escaped defects. Default none.',
+      }),
+    ),
+    production_bug_labels: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+        maxItems: 20,
+        description: 'A bug carrying any of these labels was found in production (an escaped defect). Default: every bug issue counts as found in production.',
+      }),
+    ),
     severity_labels: Type.Optional(
       Type.Record(Type.String({ minLength: 1 }), Severity(), {
         description: 'Label → severity. Labels named sev1..sev5 or P1..P5 (also sev-1, p_1) need no entry.',
       }),
     ),
-    default_severity: Type.Optional(Severity('Severity of an incident issue without a severity label (default sev3).')),
+    default_severity: Type.Optional(Severity('Severity of an incident or bug issue without a severity label (default sev3).')),
     since: Type.Optional(
       Type.Union([Type.String({ format: 'date' }), Type.String({ format: 'date-time' })], {
         description: 'Backfill start of the first sync (default: two years before it). `bellwether sync --since` overrides it.',
@@ -178,6 +190,9 @@ export interface ResolvedConfig {
   repositories: RepositoryPlan[];
   organisations: OrganisationPlan[];
   incidentLabels: string[];
+  bugLabels: string[];
+  /** Empty: every bug counts as found in production. */
+  productionBugLabels: string[];
   severityLabels: Record<string, Severity>;
   defaultSeverity: Severity;
   overlapDays: number;
@@ -204,7 +219,7 @@ export function resolveGitHubConfig(config: GitHubConfig, services: readonly Ser
     [include, more.include].every((globs) => !globs.length || globs.some((glob) => glob.test(repository))) &&
     ![...exclude, ...more.exclude].some((glob) => glob.test(repository));
   const settingsOf = new Map(Object.entries(config.repositories ?? {}).map(([repository, settings]) => [repository.toLowerCase(), settings]));
-  const incidents = (config.incident_labels?.length ?? 0) > 0;
+  const issues = (config.incident_labels?.length ?? 0) + (config.bug_labels?.length ?? 0) > 0;
 
   for (const repository of Object.keys(config.repositories ?? {})) {
     if (!owners.ownersOf(repository).length) problems.push(`github.repositories.${repository}: no service lists it (by name or pattern), so its records would be rejected`);
@@ -225,7 +240,7 @@ export function resolveGitHubConfig(config: GitHubConfig, services: readonly Ser
   });
 
   const plans = [...owners.named].filter((repository) => wanted(repository)).sort().map((repository) =>
-    planRepository(repository, owners.ownersOf(repository), settingsOf.get(repository.toLowerCase()), incidents, `github.repositories.${repository}`, problems));
+    planRepository(repository, owners.ownersOf(repository), settingsOf.get(repository.toLowerCase()), issues, `github.repositories.${repository}`, problems));
   const named = new Set(plans.map((plan) => plan.repository.toLowerCase()));
 
   const planListed: ResolvedConfig['planListed'] = (organisation, listed) => {
@@ -239,7 +254,7 @@ export function resolveGitHubConfig(config: GitHubConfig, services: readonly Ser
     const own = settingsOf.get(repository.toLowerCase());
     const rules = own?.deployments ?? (organisations.find((o) => o.name === organisation.name)?.rules);
     const found: string[] = [];
-    const plan = planRepository(repository, serviceIds, { ...own, deployments: rules }, incidents, `github (${repository})`, found);
+    const plan = planRepository(repository, serviceIds, { ...own, deployments: rules }, issues, `github (${repository})`, found);
     return found.length ? { skipped: found.join('; '), filtered: false } : { plan };
   };
 
@@ -248,6 +263,8 @@ export function resolveGitHubConfig(config: GitHubConfig, services: readonly Ser
       repositories: plans,
       organisations: organisations.map(({ rules: _rules, ...organisation }) => organisation),
       incidentLabels: (config.incident_labels ?? []).map((label) => label.toLowerCase()),
+      bugLabels: (config.bug_labels ?? []).map((label) => label.toLowerCase()),
+      productionBugLabels: (config.production_bug_labels ?? []).map((label) => label.toLowerCase()),
       severityLabels: Object.fromEntries(Object.entries(config.severity_labels ?? {}).map(([label, severity]) => [label.toLowerCase(), severity])),
       defaultSeverity: config.default_severity ?? DEFAULT_SEVERITY,
       overlapDays: config.overlap_days ?? DEFAULT_OVERLAP_DAYS,
@@ -257,8 +274,8 @@ export function resolveGitHubConfig(config: GitHubConfig, services: readonly Ser
   };
 }
 
-/** One repository's plan: whose incidents it has and how it deploys, each rule's service decided. Problems are pushed with `path`. */
-function planRepository(repository: string, owners: readonly string[], settings: RepositorySettings | undefined, incidents: boolean, path: string, problems: string[]): RepositoryPlan {
+/** One repository's plan: whose incidents and bugs it has and how it deploys, each rule's service decided. Problems are pushed with `path`. */
+function planRepository(repository: string, owners: readonly string[], settings: RepositorySettings | undefined, issues: boolean, path: string, problems: string[]): RepositoryPlan {
   const chosen = (service: string | undefined, where: string): string | null => {
     if (service === undefined) return owners.length === 1 ? owners[0]! : null;
     if (!owners.includes(service)) {
@@ -289,8 +306,8 @@ function planRepository(repository: string, owners: readonly string[], settings:
   });
   const kinds = new Set(rules.map((rule) => (rule.kind === 'release' ? `release:${rule.from}` : rule.kind)));
   if (kinds.has('release:releases') && kinds.has('release:tags')) problems.push(`${path}.deployments: use releases or tags, not both (a release is also a tag)`);
-  if (incidents && repositoryService === null) {
-    problems.push(`${path}.service: required for incident issues, ${repository} backs several services (${owners.join(', ')})`);
+  if (issues && repositoryService === null) {
+    problems.push(`${path}.service: required for incident and bug issues, ${repository} backs several services (${owners.join(', ')})`);
   }
   return { repository, service: repositoryService, rules };
 }

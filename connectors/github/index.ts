@@ -1,7 +1,7 @@
 // The GitHub connector: for every repository of a service in bellwether.yaml, streams of pull
 // requests (with their commits and first review), default-branch commits, Actions workflow
 // runs, and — as the repository's deployment rule says — deployments, releases or tags; and
-// incident issues when labels are configured. Each stream reads newest first down to its
+// incident and bug issues when labels are configured. Each stream reads newest first down to its
 // high-water mark less an overlap, one batch per page, each with the cursor that is valid
 // once it is stored (cursor.ts says what it holds). Unchanged lists answer 304 for free.
 import type { Batch, Connector, NormalizedRecord, StreamKey, SyncContext } from '../contract.js';
@@ -12,7 +12,7 @@ import {
 } from './config.js';
 import { later, parseCursor, requestKey, runStart, type CreatedWindow, type GitHubCursor, type ListingPage, type RunState } from './cursor.js';
 import {
-  commitRecord, deploymentRecord, instant, isDeployedRelease, issueIncidentRecord, pullRequestRecord, releaseDeploymentRecord, runAttempt, runRecords,
+  commitRecord, deploymentRecord, instant, isDeployedRelease, issueRecords, pullRequestRecord, releaseDeploymentRecord, runAttempt, runRecords,
   SOURCE, tagDeploymentRecord,
 } from './map.js';
 import type { Commit, Deployment, DeploymentStatus, Issue, PullRequest, Release, Review, WorkflowRun } from './payloads.js';
@@ -65,7 +65,7 @@ export function gitHubConnector(options: GitHubConnectorOptions): Connector<GitH
     // Organisations first: pulling one makes its repositories' streams known, and the runner asks again.
     streams: () => [
       ...resolved.organisations.map((organisation) => streamKey(organisation.name, 'repositories')),
-      ...[...resolved.repositories, ...listed.values()].flatMap((plan) => streamKinds(plan, resolved.incidentLabels).map((kind) => streamKey(plan.repository, kind))),
+      ...[...resolved.repositories, ...listed.values()].flatMap((plan) => streamKinds(plan, resolved).map((kind) => streamKey(plan.repository, kind))),
     ],
     pull: (stream, cursor, ctx) => {
       const key = parseStreamKey(stream);
@@ -101,7 +101,7 @@ async function* pullStream(
 ): AsyncGenerator<Batch<GitHubCursor>> {
   const key = parseStreamKey(stream);
   const plan = key && key.kind !== 'repositories' ? planOf(key.repository) : null;
-  if (!key || key.kind === 'repositories' || !plan || !streamKinds(plan, resolved.incidentLabels).includes(key.kind)) {
+  if (!key || key.kind === 'repositories' || !plan || !streamKinds(plan, resolved).includes(key.kind)) {
     throw new Error(`the github connector has no stream ${stream.connector}/${stream.stream}`);
   }
   const cursor = parseCursor(stored, stream.stream);
@@ -148,13 +148,9 @@ const PULLS: Record<Exclude<StreamKind, 'repositories'>, (run: StreamRun) => Asy
       noun: 'issues',
       path: `${run.repo}/issues`,
       // One label filters on GitHub's side; several are OR-ed here (GitHub's `labels` is AND).
-      query: { state: 'all', sort: 'updated', direction: 'desc', labels: run.resolved.incidentLabels.length === 1 ? run.resolved.incidentLabels[0] : undefined },
+      query: { state: 'all', sort: 'updated', direction: 'desc', labels: onlyLabel(run.resolved) },
       timeOf: (issue) => issue.updated_at,
-      records: async (issues) =>
-        issues.flatMap((issue) => {
-          const record = issueIncidentRecord(run.plan.repository, issue, run.plan.service!, run.resolved);
-          return record ? [{ kind: 'incident' as const, record }] : [];
-        }),
+      records: async (issues) => issues.flatMap((issue) => issueRecords(run.plan.repository, issue, run.plan.service!, run.resolved)),
     }),
   workflow_runs: (run) => pullWorkflowRuns(run),
 };
@@ -213,6 +209,12 @@ async function* pullOrganisation(
   ctx.log.info({ connector: SOURCE, organisation: organisation.name, repositories: repositories.length, read: [...listed.keys()].filter((key) => key.startsWith(prefix)).length }, 'organisation listed');
   if (unowned.length) ctx.log.warn({ connector: SOURCE, organisation: organisation.name, skipped: unowned }, `${unowned.length} repositories of ${organisation.name} are not read`);
   yield { records: [], cursor: { ...cursor, seen: repositories.length, run: null, listing: pages } };
+}
+
+/** The one label every issue read carries, when there is one, so GitHub filters on it. */
+function onlyLabel(resolved: ResolvedConfig): string | undefined {
+  const labels = new Set([...resolved.incidentLabels, ...resolved.bugLabels]);
+  return labels.size === 1 ? [...labels][0] : undefined;
 }
 
 // ---------------------------------------------------------------- newest-first lists

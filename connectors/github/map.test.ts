@@ -4,9 +4,9 @@
 import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { recordSchemas, type RecordKind } from '../contract.js';
-import { resolveGitHubConfig, type ResolvedConfig, type ResolvedRule } from './config.js';
+import { resolveGitHubConfig, type GitHubConfig, type ResolvedConfig, type ResolvedRule } from './config.js';
 import {
-  ciRunRecord, ciStatus, commitRecord, deploymentOutcome, deploymentRecord, firstReviewAt, issueIncidentRecord, labelNames, pullRequestRecord,
+  ciRunRecord, ciStatus, commitRecord, deploymentOutcome, deploymentRecord, firstReviewAt, issueBugRecord, issueIncidentRecord, issueRecords, labelNames, pullRequestRecord,
   releaseDeploymentRecord, tagDeploymentRecord, workflowDeploymentRecord,
 } from './map.js';
 import type { Commit, Deployment, DeploymentStatus, Issue, Release, Review, Tag, WorkflowRun } from './payloads.js';
@@ -303,5 +303,37 @@ describe('incident issues (recorded)', () => {
   it('leaves a reopened issue unresolved', () => {
     const issue = { ...issues.find((i) => i.number === 6)!, state: 'open', closed_at: null };
     expect(issueIncidentRecord(REPOSITORY, issue, 'ants', config)!.resolved_at).toBeNull();
+  });
+});
+
+describe('bug issues (recorded)', () => {
+  const owners = [{ id: 'ants', repositories: [REPOSITORY] }];
+  const issues = recordedIssues();
+  const resolved = (config: GitHubConfig) => resolveGitHubConfig(config, owners).resolved;
+
+  it('makes the issues labelled bug bugs (not the pull request #8), all found in production when no production label is configured', () => {
+    const config = resolved({ bug_labels: ['BUG'] });
+    const records = issues.map((issue) => issueBugRecord(REPOSITORY, issue, 'ants', config)).filter((record) => record !== null);
+    expect(records.map((record) => record.external_id)).toEqual(['panjf2000/ants#6', 'panjf2000/ants#7']);
+    for (const record of records) expectValid('bug', record);
+    expect(records[0]).toEqual({
+      source: 'github', external_id: 'panjf2000/ants#6', service: 'ants', repository: REPOSITORY, severity: 'sev3', title: records[0]!.title,
+      created_at: '2018-08-03T04:32:28.000Z', closed_at: '2018-08-04T10:18:41.000Z', found_in_production: true,
+      url: 'https://github.com/panjf2000/ants/issues/6', labels: ['bug'],
+    });
+  });
+
+  it('is found in production only with a production label when those are configured; severity as for incidents', () => {
+    const config = resolved({ bug_labels: ['bug'], production_bug_labels: ['Customer-Reported'] });
+    const issue = issues.find((i) => i.number === 6)!;
+    expect(issueBugRecord(REPOSITORY, issue, 'ants', config)!.found_in_production).toBe(false);
+    const reported = { ...issue, labels: [{ name: 'bug' }, { name: 'customer-reported' }, { name: 'P2' }] };
+    expect(issueBugRecord(REPOSITORY, reported, 'ants', config)).toMatchObject({ found_in_production: true, severity: 'sev2', labels: ['bug', 'customer-reported', 'P2'] });
+  });
+
+  it('an issue with an incident label and a bug label is both', () => {
+    const config = resolved({ incident_labels: ['bug'], bug_labels: ['bug'] });
+    expect(issueRecords(REPOSITORY, issues.find((i) => i.number === 6)!, 'ants', config).map((r) => r.kind)).toEqual(['incident', 'bug']);
+    expect(issueRecords(REPOSITORY, issues.find((i) => i.number === 8)!, 'ants', config)).toEqual([]);
   });
 });

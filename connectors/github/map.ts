@@ -2,7 +2,7 @@
 // their commits and reviews, commits, deployments with their statuses, Actions workflow runs,
 // releases and tags, and incident issues. Webhook deliveries reuse these (webhook.ts), so a
 // record is the same whichever way it arrived.
-import type { CiRunRecord, CommitRecord, DeploymentRecord, IncidentRecord, NormalizedRecord, PullRequestRecord } from '../contract.js';
+import type { BugRecord, CiRunRecord, CommitRecord, DeploymentRecord, IncidentRecord, NormalizedRecord, PullRequestRecord } from '../contract.js';
 import { severityFromLabels, type ResolvedConfig, type ResolvedRule } from './config.js';
 import type { Commit, Deployment, DeploymentStatus, Issue, PullRequest, Release, Review, Tag, WorkflowRun } from './payloads.js';
 
@@ -319,6 +319,39 @@ export const labelNames = (issue: Pick<Issue, 'labels'>) => (issue.labels ?? [])
 export function isIncidentIssue(issue: Issue, incidentLabels: readonly string[]): boolean {
   if (issue.pull_request !== undefined || !incidentLabels.length) return false;
   return labelNames(issue).some((name) => incidentLabels.includes(name.toLowerCase()));
+}
+
+/**
+ * An issue with a bug label as a bug of `service`: found in production when it carries a
+ * production label (or when none are configured), severity from its labels.
+ */
+export function issueBugRecord(
+  repository: string, issue: Issue, service: string, config: Pick<ResolvedConfig, 'bugLabels' | 'productionBugLabels' | 'severityLabels' | 'defaultSeverity'>,
+): BugRecord | null {
+  const labels = labelNames(issue);
+  const lower = labels.map((name) => name.toLowerCase());
+  if (issue.pull_request !== undefined || !lower.some((name) => config.bugLabels.includes(name))) return null;
+  const closed = issue.state === 'closed' && issue.closed_at;
+  return {
+    source: SOURCE,
+    external_id: `${repository}#${issue.number}`,
+    service,
+    repository,
+    severity: severityFromLabels(labels, config),
+    title: (issue.title || `${repository}#${issue.number}`).slice(0, TITLE_MAX_LENGTH),
+    created_at: instant(issue.created_at),
+    closed_at: closed ? instant(issue.closed_at!) : null,
+    found_in_production: !config.productionBugLabels.length || lower.some((name) => config.productionBugLabels.includes(name)),
+    url: nonEmpty(issue.html_url),
+    labels: labels.slice(0, 100).map((name) => name.slice(0, 200)),
+  };
+}
+
+/** An issue's records: an incident and/or a bug, as its labels say (an issue may be both). */
+export function issueRecords(repository: string, issue: Issue, service: string, config: ResolvedConfig): NormalizedRecord[] {
+  const incident = issueIncidentRecord(repository, issue, service, config);
+  const bug = issueBugRecord(repository, issue, service, config);
+  return [...(incident ? [{ kind: 'incident' as const, record: incident }] : []), ...(bug ? [{ kind: 'bug' as const, record: bug }] : [])];
 }
 
 /**

@@ -21,13 +21,13 @@ export function parseStreamKey(stream: StreamKey): { repository: string; kind: S
 /**
  * The kinds read for a repository: pull requests, default-branch commits and workflow runs
  * always (lead time and build health need them); deployments, releases or tags when a rule
- * says they are deployments; issues when incident labels are configured.
+ * says they are deployments; issues when incident or bug labels are configured.
  */
-export function streamKinds(plan: RepositoryPlan, incidentLabels: readonly string[]): StreamKind[] {
+export function streamKinds(plan: RepositoryPlan, labels: { incidentLabels: readonly string[]; bugLabels: readonly string[] }): StreamKind[] {
   const kinds: StreamKind[] = ['pull_requests', 'commits', 'workflow_runs'];
   if (plan.rules.some((rule) => rule.kind === 'github_deployments')) kinds.push('deployments');
   if (plan.rules.some((rule) => rule.kind === 'release' && rule.from === 'releases')) kinds.push('releases');
   if (plan.rules.some((rule) => rule.kind === 'release' && rule.from === 'tags')) kinds.push('tags');
-  if (incidentLabels.length && plan.service !== null) kinds.push('issues');
+  if (labels.incidentLabels.length + labels.bugLabels.length > 0 && plan.service !== null) kinds.push('issues');
   return kinds;
 }

@@ -204,7 +204,18 @@ describe('translateGitHubWebhook: everything else gives nothing', () => {
 
   it('issues when no incident labels are configured', () => {
     const quiet = resolveGitHubConfig({}, services).resolved;
-    expect(translateGitHubWebhook('issues', examples('issues')[15], quiet)).toMatchObject({ records: [], ignored: 'incident issues are not read for this repository' });
+    expect(translateGitHubWebhook('issues', examples('issues')[15], quiet)).toMatchObject({ records: [], ignored: 'incident and bug issues are not read for this repository' });
+  });
+
+  it('issues labelled as bugs give bugs too', () => {
+    const bugs = resolveGitHubConfig({ bug_labels: ['bug'] }, services).resolved;
+    // Example 15: issues.opened, the issue labelled bug.
+    const delivery = translateGitHubWebhook('issues', examples('issues')[15], bugs);
+    expect(delivery.records.map((r) => r.kind)).toEqual(['bug']);
+    expect(delivery.records[0]!.record).toMatchObject({ service: 'hello-web', repository: HELLO, found_in_production: true, labels: ['bug'] });
+    valid(delivery.records);
+    // Example 19: issues.pinned, an issue without labels.
+    expect(translateGitHubWebhook('issues', examples('issues')[19], bugs)).toMatchObject({ records: [], ignored: 'the issue has no incident or bug label' });
   });
 
   it('refuses a body that is not an object', () => {

@@ -8,7 +8,7 @@
 import type { NormalizedRecord, StreamKey } from '../contract.js';
 import { hmacSha256Matches } from '../signatures.js';
 import type { RepositoryPlan, ResolvedConfig } from './config.js';
-import { deploymentRecord, isFinalDeploymentState, issueIncidentRecord, runRecords } from './map.js';
+import { deploymentRecord, isFinalDeploymentState, issueRecords, runRecords } from './map.js';
 import type { Deployment, DeploymentStatus, Issue, WorkflowRun } from './payloads.js';
 import { streamKey, type StreamKind } from './stream-keys.js';
 
@@ -133,14 +133,15 @@ function deploymentStatus(body: Fields, plan: RepositoryPlan, result: Result): G
   return result([], [], `environment ${deployment.environment} is not a deployment environment of this repository`);
 }
 
-/** An issue with an incident label, whatever happened to it (opened, labelled, closed, reopened …): the payload holds the whole issue. */
+/** An issue with an incident or bug label, whatever happened to it (opened, labelled, closed, reopened …): the payload holds the whole issue. */
 function issue(body: Fields, plan: RepositoryPlan, config: ResolvedConfig, action: string | undefined, result: Result): GitHubDelivery {
   if (!isObject(body.issue)) throw new Error('an issues event without issue');
-  if (!config.incidentLabels.length || plan.service === null) return result([], [], 'incident issues are not read for this repository');
-  if (action === 'deleted' || action === 'transferred') return result([], [], `an issue ${action} is not removed: Bellwether keeps the incident as last seen`);
+  if (!config.incidentLabels.length && !config.bugLabels.length) return result([], [], 'incident and bug issues are not read for this repository');
+  if (plan.service === null) return result([], [], 'incident and bug issues are not read for this repository');
+  if (action === 'deleted' || action === 'transferred') return result([], [], `an issue ${action} is not removed: Bellwether keeps the incident or bug as last seen`);
   if (body.issue.pull_request !== undefined) return result([], [], 'the issue is a pull request');
-  const record = issueIncidentRecord(plan.repository, body.issue as unknown as Issue, plan.service, config);
-  return record ? result([{ kind: 'incident', record }]) : result([], [], 'the issue has no incident label');
+  const records = issueRecords(plan.repository, body.issue as unknown as Issue, plan.service, config);
+  return records.length ? result(records) : result([], [], 'the issue has no incident or bug label');
 }
 
 /** A push to the default branch, or a tag under a tags rule: the stream reads the commits with their parents and dates. */

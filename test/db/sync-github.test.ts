@@ -1,6 +1,6 @@
 // `bellwether sync github` through the sync runner on a real database, against a local server
 // that answers like GitHub (paging, ETags) from the recorded panjf2000/ants responses: the
-// records land, the run is recorded, and a second pass over the unchanged repository is all
+// records land (labelled issues as incidents and bugs), the run is recorded, and a second pass over the unchanged repository is all
 // 304s (free of GitHub's rate limit) and writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../connectors/contract.js';
@@ -17,6 +17,7 @@ services:
   - { id: ants, owner: eng, repositories: [${REPOSITORY}] }
 github:
   incident_labels: [bug]
+  bug_labels: [bug]
   since: 2018-01-01
 `;
 const NOW = new Date('2022-09-10T00:00:00Z');
@@ -51,6 +52,11 @@ describe('sync github', () => {
     expect(counts.ci_runs).toBeGreaterThan(0);
     // Three recorded issues carry the bug label; #8 of them is a pull request (it has `pull_request`), not an incident.
     expect(await h.db.selectFrom('incidents').select(['source', 'service_id']).execute()).toEqual(Array(2).fill({ source: 'github', service_id: 'ants' }));
+    // The same two issues are bugs too (found in production: no production labels configured).
+    expect(await h.db.selectFrom('bugs').select(['external_id', 'service_id', 'found_in_production']).orderBy('external_id').execute()).toEqual([
+      { external_id: `${REPOSITORY}#6`, service_id: 'ants', found_in_production: true },
+      { external_id: `${REPOSITORY}#7`, service_id: 'ants', found_in_production: true },
+    ]);
     expect(await h.db.selectFrom('pull_requests').select('number').where('merged_at', 'is not', null).execute()).toHaveLength(26);
     const run = await h.db.selectFrom('sync_runs').selectAll().executeTakeFirstOrThrow();
     expect(run).toMatchObject({ connector: 'github', status: 'succeeded', records: summary.records, not_modified: 0 });
