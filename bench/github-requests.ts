@@ -1,6 +1,7 @@
 // Request counts of the GitHub connector (issue #5, Performance): a backfill must use no more
 // than 1.1x the minimum number of list pages its data needs, and an incremental pass over
-// unchanged repositories must be all 304s (0 requests charged against the rate limit).
+// unchanged repositories must be all 304s (0 requests charged against the rate limit). Half the
+// repositories are found by listing their organisation, whose pages count too.
 // Runs `bellwether sync github`'s runner against a local server answering like GitHub (paging,
 // ETags, the 1,000-result cap) from the recorded panjf2000/ants responses, cloned for volume.
 // Counts, not timings: `npm run bench:github [-- --repos N]`; prints the ratios and writes
@@ -32,11 +33,16 @@ for (const [i, name] of names.entries()) {
   clonePullRequests(repo, 150 + 50 * i, 1000, new Date('2021-06-01T00:00:00Z'), 6 * 3_600_000);
   cloneRuns(repo, 1_200 + 100 * i, 40_000_000, new Date('2021-06-01T00:00:00Z'), 3 * 3_600_000);
 }
+// Half the repositories are listed by name under a service each; the organisation's listing
+// finds the rest, which a catch-all pattern owns.
+const named = names.slice(0, Math.ceil(repos / 2));
 const orgYaml = `organisation: { name: Bench, time_zone: UTC }
 teams: [{ id: eng }]
 services:
-${names.map((name, i) => `  - { id: service-${i}, owner: eng, repositories: [${name}] }`).join('\n')}
+${named.map((name, i) => `  - { id: service-${i}, owner: eng, repositories: [${name}] }`).join('\n')}
+  - { id: the-rest, owner: eng, repositories: ['bench-org/*'] }
 github:
+  organizations: [{ name: bench-org }]
   incident_labels: [bug]
   since: 2018-01-01
 `;
@@ -79,6 +85,11 @@ for (const name of names) {
     entry.minimum += minimum;
   }
 }
+// The organisation's listing: its repositories on pages of 100.
+const organisationPages = backfillRequests.filter((r: ReceivedRequest) => r.path === '/orgs/bench-org/repos').length;
+perList['orgs/repos'] = { pages: organisationPages, minimum: Math.ceil(repos / PAGE) };
+listPages += organisationPages;
+minimumPages += Math.ceil(repos / PAGE);
 
 const result = {
   repositories: repos,
