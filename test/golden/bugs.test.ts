@@ -50,6 +50,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BugRecord } from '../../connectors/contract.js';
 import { ingestRecords } from '../../server/ingest/ingest.js';
 import { createHarness, kpiValues, normalized, type Harness } from '../harness.js';
+import { entry as cellEntry, explain as explainCell, type Expected, type PeriodType, type Scope } from './cells.js';
 
 const orgYaml = `
 organisation:
@@ -102,45 +103,14 @@ const bugs: BugRecord[] = [
   B_12('shop'),
 ];
 
-interface Entry {
-  key: string;
-  value: number | null;
-  n: number;
-  status: string;
-  confidence: string;
-  details: Record<string, unknown>;
-}
-type Scope = 'org' | 'team' | 'service';
-type PeriodType = 'week' | 'month' | 'quarter';
-
-interface Expected {
-  value: number | null;
-  n: number;
-  status?: string;
-  details?: Record<string, unknown>;
-}
-
 let h: Harness;
 
 async function ingest(records: BugRecord[]): Promise<void> {
   await ingestRecords(h.db, h.config.org, normalized(h, records.map((value) => ({ kind: 'bug' as const, value: { ...value } }))));
 }
 
-async function entry(scope: Scope, id: string, period: PeriodType, at: string): Promise<Entry> {
-  const url = `/api/v1/scorecard?scope=${scope}${scope === 'org' ? '' : `&id=${id}`}&period=${period}&at=${at}`;
-  const res = await h.app.inject({ method: 'GET', url });
-  expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
-  const found = (res.json() as { kpis: Entry[] }).kpis.find((k) => k.key === 'escaped_defects');
-  expect(found, url).toBeDefined();
-  return found!;
-}
-
-async function explain(scope: Scope, id: string, period: PeriodType, at: string) {
-  const url = `/api/v1/kpis/escaped_defects/explain?scope=${scope}${scope === 'org' ? '' : `&id=${id}`}&period=${period}&at=${at}&limit=100`;
-  const res = await h.app.inject({ method: 'GET', url });
-  expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
-  return res.json() as { value: number | null; n: number; total: number; details: Record<string, unknown>; records: Record<string, unknown>[] };
-}
+const entry = (scope: Scope, id: string, period: PeriodType, at: string) => cellEntry(h, 'escaped_defects', scope, id, period, at);
+const explain = (scope: Scope, id: string, period: PeriodType, at: string) => explainCell(h, 'escaped_defects', scope, id, period, at);
 
 /** The stored value (scorecard) and the explained one (computed from the listed bugs) both match. */
 async function check(scope: Scope, id: string, period: PeriodType, at: string, expected: Expected): Promise<void> {

@@ -92,6 +92,7 @@ import { loadExplain } from '../../server/kpi/explain.js';
 import { kpiDefinition } from '../../server/kpi/registry.js';
 import { syncOrg } from '../../server/org/sync-org.js';
 import { createHarness, kpiValues, normalized, type Harness } from '../harness.js';
+import { entry as cellEntry, explain as explainCell, scorecard, type Entry, type Expected, type Scope } from './cells.js';
 
 const orgYaml = (windowDays: number) => `
 organisation:
@@ -145,41 +146,13 @@ const incidents: IncidentRecord[] = [
 ];
 const NEW_1 = incident('NEW-1', 'edge', 'sev3', 'Search index stale', '2026-10-01T08:00:00Z', '2026-10-01T08:20:00Z', '2026-10-01T09:00:00Z', { root_cause_key: 'rc-search' });
 
-interface Entry {
-  key: string;
-  value: number | null;
-  n: number;
-  status: string;
-  confidence: string;
-  details: Record<string, unknown>;
-}
-type Scope = 'org' | 'team' | 'service';
-
 let h: Harness;
 
 async function ingest(records: IncidentRecord[]): Promise<void> {
   await ingestRecords(h.db, h.config.org, normalized(h, records.map((value) => ({ kind: 'incident' as const, value: { ...value } }))));
 }
 
-async function scorecard(scope: Scope, id: string, period: 'week' | 'month', at: string): Promise<Map<string, Entry>> {
-  const url = `/api/v1/scorecard?scope=${scope}${scope === 'org' ? '' : `&id=${id}`}&period=${period}&at=${at}`;
-  const res = await h.app.inject({ method: 'GET', url });
-  expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
-  return new Map((res.json() as { kpis: Entry[] }).kpis.map((k) => [k.key, k]));
-}
-
-async function entry(key: string, scope: Scope, id: string, period: 'week' | 'month', at: string): Promise<Entry> {
-  const found = (await scorecard(scope, id, period, at)).get(key);
-  expect(found, `${key} ${scope}:${id} ${period} ${at}`).toBeDefined();
-  return found!;
-}
-
-interface Expected {
-  value: number | null;
-  n: number;
-  status?: string;
-  details?: Record<string, unknown>;
-}
+const entry = (key: string, scope: Scope, id: string, period: 'week' | 'month', at: string) => cellEntry(h, key, scope, id, period, at);
 
 function check(got: Entry, expected: Expected, where: string): void {
   const context = `${where}: got ${JSON.stringify(got)}`;
@@ -193,12 +166,7 @@ function check(got: Entry, expected: Expected, where: string): void {
   }
 }
 
-async function explain(key: string, scope: Scope, id: string, period: 'week' | 'month', at: string) {
-  const url = `/api/v1/kpis/${key}/explain?scope=${scope}${scope === 'org' ? '' : `&id=${id}`}&period=${period}&at=${at}&limit=100`;
-  const res = await h.app.inject({ method: 'GET', url });
-  expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
-  return res.json() as { value: number | null; n: number; total: number; details: Record<string, unknown>; records: Record<string, unknown>[] };
-}
+const explain = (key: string, scope: Scope, id: string, period: 'week' | 'month', at: string) => explainCell(h, key, scope, id, period, at);
 
 const byExternalId = (records: Record<string, unknown>[]) => new Map(records.map((r) => [r.external_id as string, r]));
 
@@ -280,7 +248,7 @@ describe('golden incidents', () => {
   );
 
   it('no data is null and grey, never 0: W45 has no incident', async () => {
-    const card = await scorecard('org', '', 'week', W45);
+    const card = await scorecard(h, 'org', '', 'week', W45);
     for (const key of ['time_to_restore', 'time_to_restore_sev1_2', 'time_to_acknowledge', 'incident_recurrence_rate', 'on_call_pages', 'incident_count']) {
       expect(card.get(key), key).toMatchObject({ value: null, n: 0, status: 'grey', confidence: 'no_data' });
     }
