@@ -10,6 +10,12 @@ import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 
+/** Connections each pooled server database opened here can hold at once; absent: one (PGlite). */
+const poolSizes = new WeakMap<Db, number>();
+
+/** How many connections `db` can hold at once: a Postgres pool's size, 1 for PGlite (or a Db not opened here). */
+export const connectionsOf = (db: Db): number => poolSizes.get(db) ?? 1;
+
 export interface DatabaseHandle {
   db: Db;
   kind: 'postgres' | 'pglite';
@@ -27,8 +33,10 @@ export interface OpenDatabaseOptions {
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const max = options.poolSize ?? 10;
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    poolSizes.set(db, max);
     return { db, kind: 'postgres', location: redactUrl(options.databaseUrl), close: () => db.destroy() };
   }
   const dataDir = options.dataDir ?? './data';

@@ -14,6 +14,7 @@ import {
 } from './derive.js';
 import { markAnchorsDirty, type Anchor } from '../ingest/dirty.js';
 import { takeQueuedDerivations, type DerivationMark } from './queue.js';
+import type { SnapshotReaders } from './snapshot-readers.js';
 import { loadWindows, MARGINS_MS } from './window.js';
 import {
   changeOfTuple, changeTupleColumns, DEPLOYMENT_INPUT_COLUMNS, deploymentOfRow, epochMs, factOfRow, INCIDENT_INPUT_COLUMNS, incidentOfRow, type ChangeTuple,
@@ -30,6 +31,8 @@ type Trx = Transaction<Database>;
 const SERVICES_PER_CHUNK = 4;
 /** Windows read and derived together: a window holds days of a service's history, not years. */
 const WINDOWS_PER_CHUNK = 100;
+/** Chunks whose windows readers read ahead of the one being derived (each holds its chunk's windows in memory). */
+const PREFETCH_DEPTH = 2;
 /** Rows per write statement. */
 const ROWS_PER_STATEMENT = 5000;
 
@@ -38,6 +41,8 @@ export interface RederiveOptions {
   servicesPerChunk?: number;
   /** False derives every queued service's whole history (the tests compare both). */
   windows?: boolean;
+  /** Other connections that read the next chunks' windows while this one derives and writes (snapshot-readers.ts). */
+  readers?: SnapshotReaders | null;
 }
 
 export interface DerivationStats {
@@ -95,9 +100,21 @@ async function deriveAll(trx: Trx, marks: DerivationMark[], org: OrgConfig, opti
   const whole = requested.filter((id) => known.has(id) && !inWindows.has(id));
   const size = Math.max(1, options.servicesPerChunk ?? SERVICES_PER_CHUNK);
   const windowSize = Math.max(1, options.servicesPerChunk ?? WINDOWS_PER_CHUNK);
-  for (let i = 0; i < windowed.length; i += windowSize) {
-    const chunk = windowed.slice(i, i + windowSize);
-    const fellBack = await rederiveWindowChunk(trx, chunk, rules, org.timeZone);
+  const windowChunks = Array.from({ length: Math.ceil(windowed.length / windowSize) }, (_, i) => windowed.slice(i * windowSize, (i + 1) * windowSize));
+  // With readers, the windows of the next chunks are read (at the first margin) while this chunk derives and writes.
+  const readers = options.readers ?? null;
+  const prefetched = new Map<number, Promise<LoadedWindows>>();
+  const prefetch = (k: number) => {
+    const chunk = windowChunks[k];
+    if (!readers || !chunk || prefetched.has(k)) return;
+    const load = readers.read((reader) => loadWindows(reader, chunk, MARGINS_MS[0]!));
+    load.catch(() => {}); // awaited in turn; a failure meanwhile is not "unhandled"
+    prefetched.set(k, load);
+  };
+  for (const [k, chunk] of windowChunks.entries()) {
+    for (let ahead = 0; ahead <= PREFETCH_DEPTH; ahead++) prefetch(k + ahead);
+    const fellBack = await rederiveWindowChunk(trx, chunk, rules, org.timeZone, prefetched.get(k));
+    prefetched.delete(k);
     stats.windowed += chunk.length - fellBack.length;
     whole.push(...fellBack);
   }
@@ -146,15 +163,22 @@ interface Differences {
 
 const noDifferences = (): Differences => ({ goneFacts: [], goneChanges: [], addedFacts: [], addedChanges: [], anchors: [] });
 
-/** Derives each window of the chunk and writes the differences; returns the services to derive whole instead. */
-async function rederiveWindowChunk(trx: Trx, marks: { serviceId: string; from: Date }[], rules: DerivationRules, timeZone: string): Promise<string[]> {
+type LoadedWindows = Awaited<ReturnType<typeof loadWindows>>;
+
+/**
+ * Derives each window of the chunk and writes the differences; returns the services to derive
+ * whole instead. `firstLoad`: the windows at the first margin, already being read by a reader.
+ */
+async function rederiveWindowChunk(
+  trx: Trx, marks: { serviceId: string; from: Date }[], rules: DerivationRules, timeZone: string, firstLoad?: Promise<LoadedWindows>,
+): Promise<string[]> {
   const differences = noDifferences();
   const derivedHere = new Set<string>();
   const whole: string[] = [];
   let pending = marks;
   for (const [attempt, marginMs] of MARGINS_MS.entries()) {
     if (!pending.length) break;
-    const { windows, whole: withoutWindow } = await loadWindows(trx, pending, marginMs);
+    const { windows, whole: withoutWindow } = attempt === 0 && firstLoad ? await firstLoad : await loadWindows(trx, pending, marginMs);
     whole.push(...withoutWindow);
     const again = new Set<string>();
     for (const [serviceId, history] of windows) {

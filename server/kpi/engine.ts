@@ -13,6 +13,7 @@ import { cellKey, groupByPopulation, loadRecords, loadScopes, loadServiceIds, ro
 import { KPIS } from './registry.js';
 import { deleteSetting, readSetting, writeSetting } from '../org/settings.js';
 import { derivePending, type DerivationStats } from '../derive/rederive.js';
+import { withSnapshotReaders } from '../derive/snapshot-readers.js';
 import { StoredCells, upsertStatements, type CellRow } from './stored-cells.js';
 
 type Trx = Transaction<Database>;
@@ -40,8 +41,9 @@ export async function computeKpis(db: Db, org: OrgConfig, options: { all?: boole
     // Exact percentiles sort each cell's population; the default 4 MB spills those sorts to
     // disk already at a tenth of a large organisation. Local to this transaction.
     await sql`set local work_mem = '64MB'`.execute(trx);
-    // Facts first: re-deriving marks the cells whose facts changed dirty.
-    const derived = await derivePending(trx, org);
+    // Facts first: re-deriving marks the cells whose facts changed dirty. Other connections read
+    // the next services' inputs meanwhile, where the database has them to spare.
+    const derived = await withSnapshotReaders(db, trx, (readers) => derivePending(trx, org, { readers }));
     // The organisation file changed ownership or the time zone (sync-org.ts): do everything.
     const pending = (await readSetting(trx, 'full_recompute_pending')) === true;
     const all = mode === 'all' || pending;
@@ -132,12 +134,24 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number
       on conflict do nothing`.execute(trx);
   }
   if (closed.length) {
+    // kpi_values' one index leads with the scope: its scopes are walked (a loose index scan,
+    // one descent each) and each scope's cells of the closed periods looked up, where a join
+    // on the period alone read the whole table (90 ms at a large organisation).
     await sql`
+      with recursive scopes as (
+        (select scope_type, scope_id from kpi_values order by scope_type, scope_id limit 1)
+        union all
+        select next.scope_type, next.scope_id from scopes s cross join lateral (
+          select k.scope_type, k.scope_id from kpi_values k where (k.scope_type, k.scope_id) > (s.scope_type, s.scope_id)
+          order by k.scope_type, k.scope_id limit 1) next
+      )
       insert into compute_cells (period_type, scope_type, scope_id, period_start)
       select distinct k.period_type, k.scope_type, k.scope_id, k.period_start
       from unnest(${closed.map((c) => c.periodType)}::text[], ${closed.map((c) => c.start)}::date[], ${closed.map((c) => c.endAt.toISOString())}::timestamptz[])
         as c(period_type, period_start, end_at)
-      join kpi_values k on k.period_type = c.period_type and k.period_start = c.period_start and k.computed_at < c.end_at
+      cross join scopes s
+      join kpi_values k on k.scope_type = s.scope_type and k.scope_id = s.scope_id and k.period_type = c.period_type and k.period_start = c.period_start
+        and k.computed_at < c.end_at
       on conflict do nothing`.execute(trx);
   }
   const { rows: listed } = await sql<{ period_type: PeriodType; scope_type: string; scope_id: string; period_start: string }>`

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordKind } from '../../connectors/contract.js';
 import type { Db } from '../../server/db/database.js';
 import { derivePending, rederiveServices, type DerivationStats } from '../../server/derive/rederive.js';
+import { withSnapshotReaders } from '../../server/derive/snapshot-readers.js';
 import { ingestInTransaction } from '../../server/ingest/ingest.js';
 import { Random } from '../../server/lib/random.js';
 import { createHarness, normalized, type Harness } from '../harness.js';
@@ -172,10 +173,12 @@ describe('windowed derivation', () => {
     let batches = 0;
     for (let i = 0; i < items.length; batches++) {
       const batch = items.slice(i, (i += random.int(1, 25)));
-      const stats = await windowed.db.transaction().execute(async (trx) => {
-        await ingestInTransaction(trx, windowed.config.org, normalized(windowed, batch));
-        return derivePending(trx, windowed.config.org);
-      });
+      // As the service runs it: the batch committed, then a compute derives. On a server database
+      // other connections read the next services' windows (one service a chunk here, so the
+      // readers read ahead service by service) while the compute derives and writes.
+      await windowed.db.transaction().execute((trx) => ingestInTransaction(trx, windowed.config.org, normalized(windowed, batch)));
+      const stats = await windowed.db.transaction().execute((trx) =>
+        withSnapshotReaders(windowed.db, trx, (readers) => derivePending(trx, windowed.config.org, { readers, servicesPerChunk: seed % 2 ? 1 : undefined })));
       for (const key of ['services', 'windowed', 'whole'] as const) total[key] += stats[key];
       await whole.db.transaction().execute(async (trx) => {
         await ingestInTransaction(trx, whole.config.org, normalized(whole, batch));
