@@ -306,7 +306,7 @@ export interface LeadTimeCorrectness {
  */
 export async function leadTimeCorrectness(database: BenchDatabase, options: TimeRange): Promise<LeadTimeCorrectness> {
   // Only the rows matter here: the period bucket the population also computes is unused.
-  const population = shippedChanges({ mode: 'all', periodType: 'week', timeZone: 'UTC', recurrenceWindowDays: 90 });
+  const population = shippedChanges({ mode: 'all', periodType: 'week', timeZone: 'UTC', recurrenceWindowDays: 90, ciDefaultBranches: ['main', 'master'] });
   const { rows: ours } = await withoutJit(database.db, (db) => sql<{ day: string; median_lead_time_hours: number | null; changes: number }>`
     select to_char(date_trunc('day', p.deployed_at at time zone 'UTC'), 'YYYY-MM-DD') as day,
       ${percentile(0.5, sql`p.lead_time_hours`)} as median_lead_time_hours,

@@ -121,6 +121,7 @@ describe('parseOrgConfig defaults', () => {
       syncSchedule: '*/15 * * * *',
       rework: { resolutionWindowMinutes: 60, hotfixRefPattern: '^hotfix[/-]', hotfixLabels: ['hotfix'] },
       incidents: { recurrenceWindowDays: 90 },
+      ci: { defaultBranches: ['main', 'master'] },
       github: null,
       pagerduty: null,
       opsgenie: null,
@@ -173,6 +174,13 @@ services:
   });
 });
 
+describe('parseOrgConfig ci', () => {
+  it('keeps the default branches build health counts', () => {
+    expect(parseOrgConfig('ci: { default_branches: [trunk, release] }\n').ci).toEqual({ defaultBranches: ['trunk', 'release'] });
+    expect(parseOrgConfig('ci: {}\n').ci).toEqual({ defaultBranches: ['main', 'master'] });
+  });
+});
+
 describe('parseOrgConfig incident tools', () => {
   it('keeps the pagerduty and opsgenie sections and the incident settings', () => {
     const org = parseOrgConfig(`${BASE}incidents: { recurrence_window_days: 30 }\nsync: { schedule: '0 * * * *' }\npagerduty:\n  services: { PIKL83L: payments-api }\n  severity: { urgency: { high: sev1 } }\nopsgenie:\n  incidents: { services: { TestService: payments-api } }\n`);
@@ -222,6 +230,9 @@ describe('parseOrgConfig problems', () => {
     ['bad sync cron', "sync: { schedule: 'hourly' }\n", ['sync.schedule']],
     ['bad team time zone', 'teams: [{ id: a, time_zone: Asia/Atlantis }]\n', ['teams[0].time_zone']],
     ['recurrence window too long', 'incidents: { recurrence_window_days: 366 }\n', ['incidents.recurrence_window_days']],
+    ['no default branch', 'ci: { default_branches: [] }\n', ['ci.default_branches']],
+    ['an empty default branch name', "ci: { default_branches: [main, ''] }\n", ['ci.default_branches[1]']],
+    ['unknown key in the ci section', 'ci: { branches: [main] }\n', ['ci.branches']],
     ['PagerDuty service mapped to an unknown service', `${BASE}pagerduty: { services: { PIKL83L: ghost-api } }\n`, ['pagerduty.services.PIKL83L']],
     ['PagerDuty section without services', `${BASE}pagerduty: { overlap_days: 3 }\n`, ['pagerduty.services']],
     ['unknown key in the PagerDuty section', `${BASE}pagerduty: { services: { PIKL83L: payments-api }, token: x }\n`, ['pagerduty.token']],

@@ -18,6 +18,8 @@ const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 export const DEFAULT_PRODUCTION_ENVIRONMENT = '^prod(uction)?$';
 export const DEFAULT_SCHEDULE = '*/5 * * * *';
 export const DEFAULT_SYNC_SCHEDULE = '*/15 * * * *';
+/** Build health's default branches when `ci.default_branches` is unset: git's and GitHub's default names, old and new. */
+export const DEFAULT_CI_BRANCHES = ['main', 'master'] as const;
 
 // ---------------------------------------------------------------- bellwether.yaml schema
 const Slug = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,99}$', description: 'lowercase id: letters, digits, . _ -' });
@@ -94,6 +96,16 @@ const OrgFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    ci: Type.Optional(
+      Type.Object(
+        {
+          default_branches: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500 }), {
+            minItems: 1, uniqueItems: true, description: 'The branches whose CI runs build health counts (names as the CI reports them, exact match).',
+          })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     // The incident tools' sections are the connectors' own schemas (connectors/<source>/config.ts).
     github: Type.Optional(GitHubConfig),
     pagerduty: Type.Optional(PagerDutyConfig),
@@ -158,6 +170,8 @@ export interface OrgConfig {
   rework: { resolutionWindowMinutes: number; hotfixRefPattern: string | null; hotfixLabels: string[] };
   /** Incident KPI settings (KPIS.md, Reliability). */
   incidents: { recurrenceWindowDays: number };
+  /** Build health settings (KPIS.md, Flow and quality): CI runs record their branch, not whether it is the default. */
+  ci: { defaultBranches: string[] };
   /** The `github:` / `pagerduty:` / `opsgenie:` sections as written (validated); null when absent. */
   github: GitHubConfig | null;
   pagerduty: PagerDutyConfig | null;
@@ -445,6 +459,7 @@ function checkOrg(file: OrgFile, problems: FieldProblem[]): OrgConfig {
       hotfixLabels: file.rework?.hotfix_labels ?? ['hotfix'],
     },
     incidents: { recurrenceWindowDays: file.incidents?.recurrence_window_days ?? 90 },
+    ci: { defaultBranches: file.ci?.default_branches ?? [...DEFAULT_CI_BRANCHES] },
     github: file.github ?? null,
     pagerduty: file.pagerduty ?? null,
     opsgenie: file.opsgenie ?? null,

@@ -53,6 +53,7 @@ describe('generateDemoData', () => {
       pull_request: ajv.compile(recordSchemas.pull_request),
       incident: ajv.compile(recordSchemas.incident),
       bug: ajv.compile(recordSchemas.bug),
+      ci_run: ajv.compile(recordSchemas.ci_run),
     };
     const check = (kind: keyof typeof validators, records: object[]) => {
       expect(records.length).toBeGreaterThan(0);
@@ -65,6 +66,19 @@ describe('generateDemoData', () => {
     check('pull_request', data.pullRequests);
     check('incident', data.incidents);
     check('bug', data.bugs);
+    check('ci_run', data.ciRuns);
+  });
+
+  it('runs CI on every repository, on main and on feature branches, with every outcome build health reads or leaves out', async () => {
+    const repositories = new Set(org.services.flatMap((service) => service.repositories));
+    expect(new Set(data.ciRuns.map((run) => run.repository))).toEqual(repositories);
+    expect(new Set(data.ciRuns.map((run) => `${run.source}|${run.external_id}`)).size).toBe(data.ciRuns.length);
+    const onMain = data.ciRuns.filter((run) => run.branch === 'main' && run.event !== 'pull_request');
+    const failed = onMain.filter((run) => run.status === 'failure').length / onMain.filter((run) => run.status === 'success' || run.status === 'failure').length;
+    expect(failed).toBeGreaterThan(0.02);
+    expect(failed).toBeLessThan(0.4);
+    expect(new Set(data.ciRuns.map((run) => run.status))).toEqual(new Set(['success', 'failure', 'cancelled', 'skipped', ...(data.ciRuns.some((run) => run.finished_at === null) ? ['in_progress'] : [])]));
+    for (const run of data.ciRuns) if (run.finished_at) expect(run.finished_at >= run.started_at!, run.external_id).toBe(true);
   });
 
   it('reports bugs on every service, about half found in production, with unique ids and none closed before created', () => {
@@ -85,6 +99,7 @@ describe('generateDemoData', () => {
     for (const bug of data.bugs) expect(services.has(bug.service), bug.service).toBe(true);
     for (const commit of data.commits) expect(repositories.has(commit.repository), commit.repository).toBe(true);
     for (const pull of data.pullRequests) expect(repositories.has(pull.repository), pull.repository).toBe(true);
+    for (const run of data.ciRuns) expect(repositories.has(run.repository), run.repository).toBe(true);
     // Every service is active.
     expect(new Set(data.deployments.map((deployment) => deployment.service))).toEqual(services);
   });
@@ -92,7 +107,7 @@ describe('generateDemoData', () => {
   it('keeps every timestamp inside [now − weeks, now)', () => {
     const start = now.getTime() - 26 * WEEK;
     let checked = 0;
-    for (const record of [...data.deployments, ...data.commits, ...data.pullRequests, ...data.incidents, ...data.bugs]) {
+    for (const record of [...data.deployments, ...data.commits, ...data.pullRequests, ...data.incidents, ...data.bugs, ...data.ciRuns]) {
       for (const [key, value] of Object.entries(record)) {
         if (!key.endsWith('_at') || value === null || value === undefined) continue;
         const at = Date.parse(value as string);

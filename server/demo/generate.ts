@@ -1,8 +1,9 @@
-// Generates the demo organisation's raw activity (commits, pull requests, deployments, incidents, bugs)
+// Generates the demo organisation's raw activity (commits, pull requests, deployments, incidents, bugs, CI runs)
 // so a fresh install shows a realistic scorecard; seeded and deterministic, never reads the clock.
 import { hash } from 'node:crypto';
 import { IANAZone } from 'luxon';
-import type { BugRecord, CommitRecord, DeploymentRecord, IncidentRecord, PullRequestRecord } from '../../connectors/contract.js';
+import type { BugRecord, CiRunRecord, CommitRecord, DeploymentRecord, IncidentRecord, PullRequestRecord } from '../../connectors/contract.js';
+import { isRepositoryPattern } from '../../connectors/repository-owners.js';
 import type { OrgConfig, ServiceConfig } from '../config.js';
 import { BinaryHeap } from '../lib/binary-heap.js';
 import { hash32, Random } from '../lib/random.js';
@@ -25,12 +26,14 @@ export interface DemoData {
   pullRequests: PullRequestRecord[];
   incidents: IncidentRecord[];
   bugs: BugRecord[];
+  ciRuns: CiRunRecord[];
 }
 
 export const DEMO_DEPLOYMENT_SOURCE = 'demo-ci';
 export const DEMO_INCIDENT_SOURCE = 'demo-pager';
 export const DEMO_GIT_SOURCE = 'demo-git';
 export const DEMO_BUG_SOURCE = 'demo-tracker';
+export const DEMO_CI_SOURCE = 'demo-actions';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -747,6 +750,51 @@ function generateBugs(ctx: DemoContext, services: ServiceConfig[]): BugRecord[] 
   return bugs.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.external_id.localeCompare(b.external_id));
 }
 
+/** What starts a CI run, and on which branch (default-branch pushes most often). */
+const CI_TRIGGERS: [{ event: string; branch: 'main' | 'feature' }, number][] = [
+  [{ event: 'push', branch: 'main' }, 0.45], [{ event: 'pull_request', branch: 'feature' }, 0.4],
+  [{ event: 'schedule', branch: 'main' }, 0.05], [{ event: 'push', branch: 'feature' }, 0.1],
+];
+const CI_WORKFLOWS = ['ci', 'lint', 'integration'];
+
+/**
+ * CI runs of every repository, from a seed of their own (the rest of the data does not change):
+ * a Poisson stream of runs on main and on feature branches; teams that break more deployments
+ * break more builds; a few runs are cancelled or skipped, and the newest may still be running.
+ */
+function generateCiRuns(ctx: DemoContext, services: ServiceConfig[]): CiRunRecord[] {
+  const runs: CiRunRecord[] = [];
+  const owners = new Map<string, ServiceConfig>();
+  for (const service of services) for (const repository of service.repositories) if (!isRepositoryPattern(repository) && !owners.has(repository)) owners.set(repository, service);
+  for (const [repository, owner] of owners) {
+    const random = new Random(hash32(`${ctx.seed}:ci:${repository}`));
+    const perWeek = ctx.scale * (deployCadence(owner) + 4) * 3;
+    let number = 0;
+    for (let at = ctx.start + random.between(0, WEEK / perWeek); at < ctx.now; at += (-Math.log(1 - random.next()) / perWeek) * WEEK) {
+      number++;
+      const trigger = random.weighted(CI_TRIGGERS);
+      const failureRate = Math.min(0.5, 0.02 + 1.2 * ctx.profile(ownerAt(owner, at)).changeFailureRate + (trigger.branch === 'feature' ? 0.1 : 0));
+      const roll = random.next();
+      const status = roll < 0.03 ? 'cancelled' : roll < 0.05 ? 'skipped' : random.chance(failureRate) ? 'failure' : 'success';
+      const finishedAt = at + random.logNormal(8, 0.6) * MINUTE;
+      const externalId = `${repository}/runs/${number}`;
+      runs.push({
+        source: DEMO_CI_SOURCE,
+        external_id: externalId,
+        repository,
+        workflow: random.pick(CI_WORKFLOWS),
+        branch: trigger.branch === 'main' ? 'main' : `feature/${number % 40}`,
+        event: trigger.event,
+        status: finishedAt < ctx.now ? status : 'in_progress',
+        started_at: iso(Math.floor(at)),
+        finished_at: finishedAt < ctx.now ? iso(Math.floor(finishedAt)) : null,
+        url: `https://ci.example/${encodeURIComponent(externalId)}`,
+      });
+    }
+  }
+  return runs.sort((a, b) => a.started_at!.localeCompare(b.started_at!) || a.external_id.localeCompare(b.external_id));
+}
+
 function sortedRecords<T>(items: TimedRecord<T>[]): T[] {
   return items.sort((a, b) => a.at - b.at || a.order - b.order).map((item) => item.record);
 }
@@ -794,5 +842,6 @@ export function generateDemoData(org: OrgConfig, options: DemoOptions): DemoData
     pullRequests: sortedRecords(ctx.pullRequests),
     incidents,
     bugs: generateBugs(ctx, org.services),
+    ciRuns: generateCiRuns(ctx, org.services),
   };
 }

@@ -25,6 +25,7 @@ export async function seedDemo(db: Db, config: Config, clock: Clock, options: { 
     ...data.deployments.map((record) => ({ kind: 'deployment' as const, record })),
     ...data.incidents.map((record) => ({ kind: 'incident' as const, record })),
     ...data.bugs.map((record) => ({ kind: 'bug' as const, record })),
+    ...data.ciRuns.map((record) => ({ kind: 'ci_run' as const, record })),
   ];
   const counts = await ingestRecords(db, config.org, records);
   await writeSetting(db, 'demo', true);
@@ -46,7 +47,7 @@ export async function removeDemoDataIfConfigured(db: Db, config: Config, log: Lo
   if (config.orgSource !== 'file' || !(await isDemo(db))) return;
   log.warn({}, 'an organisation file is configured: removing the demo data seeded earlier');
   await db.transaction().execute(async (trx) => {
-    for (const table of ['report_snapshots', 'kpi_values', 'dirty_periods', 'deployment_changes', 'deployment_facts', 'incidents', 'bugs', 'deployments', 'pull_requests', 'commits'] as const) {
+    for (const table of ['report_snapshots', 'kpi_values', 'dirty_periods', 'deployment_changes', 'deployment_facts', 'incidents', 'bugs', 'ci_runs', 'deployments', 'pull_requests', 'commits'] as const) {
       await trx.deleteFrom(table).execute();
     }
     await deleteSetting(trx, 'demo');

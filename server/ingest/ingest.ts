@@ -12,6 +12,7 @@ import { InvalidInput } from '../lib/errors.js';
 import { withSpan } from '../lib/tracing.js';
 import { queueDerivations, type DerivationMark } from '../derive/queue.js';
 import { isProductionOf } from '../derive/rederive.js';
+import { countsForBuildHealth } from '../kpi/queries/build-success-rate.js';
 import { laterRecurrenceAnchors, markAnchorsDirty, type Anchor } from './dirty.js';
 import { applyPendingEvents, reconcileWithStored } from './incident-events.js';
 import {
@@ -73,7 +74,7 @@ export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: Nor
   const commits = dedupe(byKind('commit'), (c) => `${c.repository}\u0000${c.sha}`);
   add(await upsertCommits(trx, context, commits, marks), byKind('commit').length);
   const pullRequests = dedupe(byKind('pull_request'), (p) => `${p.repository}\u0000${p.number}`);
-  add(await upsertPullRequests(trx, context, pullRequests, marks), byKind('pull_request').length);
+  add(await upsertPullRequests(trx, context, pullRequests, marks, anchors), byKind('pull_request').length);
   const deployments = dedupe(byKind('deployment'), (d) => `${d.source}\u0000${d.external_id}`);
   add(await upsertDeployments(trx, deployments, marks), byKind('deployment').length);
   // A record that says when its status changed does not undo a newer status a webhook stored.
@@ -81,12 +82,9 @@ export async function ingestInTransaction(trx: Trx, org: OrgConfig, records: Nor
   add(await upsertIncidents(trx, org, incidents, marks, anchors), byKind('incident').length);
   // Webhook events that waited for these incidents to be known.
   await applyPendingEvents(trx, org, incidents);
-  // CI runs feed no derivation and no KPI yet (build health reads them when it lands).
+  // CI runs feed no derivation, only build health (read directly: its cells are marked here).
   const ciRuns = dedupe(byKind('ci_run'), (r) => `${r.source}\u0000${r.external_id}`);
-  add(await pipelined(trx, ciRuns, (chunk) => {
-    const rows = chunk.map(ciRunRow);
-    return { rows, statement: upsertStatement<{ source: string }>('ci_runs', rows, ['source', 'external_id'], ['source']) };
-  }, () => {}), byKind('ci_run').length);
+  add(await upsertCiRuns(trx, org, context, ciRuns, anchors), byKind('ci_run').length);
   const bugs = dedupe(byKind('bug'), (b) => `${b.source}\u0000${b.external_id}`);
   add(await upsertBugs(trx, bugs, anchors), byKind('bug').length);
 
@@ -291,7 +289,7 @@ async function upsertCommits(trx: Trx, context: MarkContext, commits: CommitReco
   });
 }
 
-async function upsertPullRequests(trx: Trx, context: MarkContext, pullRequests: PullRequestRecord[], marks: DerivationMark[]) {
+async function upsertPullRequests(trx: Trx, context: MarkContext, pullRequests: PullRequestRecord[], marks: DerivationMark[], anchors: Anchor[]) {
   type Stored = Pick<WrittenPullRequest, 'repository' | 'previous_merged_at' | 'previous_merge_commit_sha' | 'previous_commit_shas'>;
   return pipelined(trx, pullRequests, (chunk) => {
     const rows = chunk.map(pullRequestRow);
@@ -302,6 +300,16 @@ async function upsertPullRequests(trx: Trx, context: MarkContext, pullRequests: 
       const { merged_at, merge_commit_sha, commit_shas } = sent(row);
       return { ...row, merged_at: merged_at ? new Date(merged_at as string) : null, merge_commit_sha: (merge_commit_sha as string | null) ?? null, commit_shas: (commit_shas as string[]) ?? [] };
     });
+    // PR cycle time reads merged pull requests directly: the merged_at cells of the old and the
+    // new version are dirty, for every service owning the repository (a re-dated merge, a new
+    // opened_at, a pull request merged or unmerged).
+    const { servicesOf } = await context.catalog();
+    for (const pr of written) {
+      for (const mergedAt of [pr.merged_at, pr.previous_merged_at]) {
+        if (mergedAt === null) continue;
+        for (const serviceId of servicesOf.get(pr.repository) ?? []) anchors.push({ serviceId, at: new Date(mergedAt) });
+      }
+    }
     marks.push(...(await marksForPullRequests(trx, context, written)));
   });
 }
@@ -338,6 +346,42 @@ async function upsertIncidents(trx: Trx, org: OrgConfig, incidents: IncidentReco
     // An incident decides whether later ones of its fingerprint (old and new) are recurrences.
     anchors.push(...(await laterRecurrenceAnchors(trx, versions, org.incidents.recurrenceWindowDays)));
     marks.push(...(await marksForIncidents(trx, rows)));
+  });
+}
+
+/** A CI run as written and as it was before (previous_* are null for an inserted row; the repository is its key's). */
+interface WrittenCiRun {
+  repository: string;
+  status: string;
+  branch: string | null;
+  event: string | null;
+  finished_at: Date | null;
+  previous_status: string | null;
+  previous_branch: string | null;
+  previous_event: string | null;
+  previous_finished_at: Date | null;
+}
+
+async function upsertCiRuns(trx: Trx, org: OrgConfig, context: MarkContext, runs: CiRunRecord[], anchors: Anchor[]) {
+  const columns = ['repository', 'status', 'branch', 'event', 'finished_at'];
+  const versioned = columns.filter((column) => column !== 'repository');
+  return pipelined(trx, runs, (chunk) => {
+    const rows = chunk.map(ciRunRow);
+    return { rows, statement: upsertStatement<WrittenCiRun>('ci_runs', rows, ['source', 'external_id'], columns, {}, versioned) };
+  }, async (rows) => {
+    if (!rows.length) return;
+    // Build health counts finished default-branch runs that succeeded or failed, at finish: the
+    // cells of the old and the new version are dirty when that version counted, for every
+    // service owning the repository (a run finishes, is re-run, or its outcome is corrected).
+    const { servicesOf } = await context.catalog();
+    const branches = org.ci.defaultBranches;
+    for (const row of rows) {
+      const previous = { status: row.previous_status, branch: row.previous_branch, event: row.previous_event, finished_at: row.previous_finished_at };
+      for (const version of previous.status === null ? [row] : [row, { ...previous, status: previous.status }]) {
+        if (!countsForBuildHealth(version, branches)) continue;
+        for (const serviceId of servicesOf.get(row.repository) ?? []) anchors.push({ serviceId, at: new Date(version.finished_at!) });
+      }
+    }
   });
 }
 

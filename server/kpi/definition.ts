@@ -32,7 +32,7 @@ export interface KpiDefinition {
   /** Below this n the value is low-confidence (KPIS.md: 5 for medians, 10 for rates). */
   minimumSample: number;
   /** Which records make up the population, for the explain page. */
-  recordKind: 'deployment' | 'change' | 'incident' | 'failed_deployment' | 'bug';
+  recordKind: 'deployment' | 'change' | 'incident' | 'failed_deployment' | 'bug' | 'pull_request' | 'ci_run';
   description: string;
   /** Rows: scope_type, scope_id, period_start plus the record's own columns. */
   population(filter: CellFilter): RawBuilder<unknown>;

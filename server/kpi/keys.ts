@@ -12,6 +12,8 @@ export const KPI_KEYS = [
   'on_call_pages',
   'incident_count',
   'escaped_defects',
+  'pr_cycle_time',
+  'build_success_rate',
 ] as const;
 export type KpiKey = (typeof KPI_KEYS)[number];
 

@@ -2,8 +2,10 @@
 import type { KpiDefinition } from './definition.js';
 import { changeFailureRate, deploymentFrequency, reworkRate } from './queries/deployments.js';
 import { failedDeploymentRecoveryTime, timeToRestore, timeToRestoreSev12 } from './queries/incidents.js';
+import { buildSuccessRate } from './queries/build-success-rate.js';
 import { escapedDefects } from './queries/escaped-defects.js';
 import { leadTimeForChanges } from './queries/lead-time.js';
+import { prCycleTime } from './queries/pr-cycle-time.js';
 import { incidentCount, incidentRecurrenceRate, onCallPages, timeToAcknowledge } from './queries/reliability.js';
 import type { KpiKey } from './keys.js';
 
@@ -20,6 +22,8 @@ export const KPIS: readonly KpiDefinition[] = [
   onCallPages,
   incidentCount,
   escapedDefects,
+  prCycleTime,
+  buildSuccessRate,
 ];
 
 const byKey = new Map(KPIS.map((kpi) => [kpi.key, kpi]));

@@ -77,8 +77,15 @@ function derivationSettings(org: OrgConfig) {
 
 /** Settings that change KPI values but no derived fact; when their hash changes every cell is recomputed. */
 function computeSettings(org: OrgConfig) {
-  // Team time zones decide which pages were out of office hours (on-call load).
-  return { recurrenceWindowDays: org.incidents.recurrenceWindowDays, teamTimeZones: org.teams.map((team) => [team.id, team.timeZone]) };
+  // Team time zones decide which pages were out of office hours (on-call load). The default
+  // branches decide which CI runs build health counts; a service's repositories decide which
+  // pull requests and CI runs count for it (PR cycle time and build health read them directly).
+  return {
+    recurrenceWindowDays: org.incidents.recurrenceWindowDays,
+    teamTimeZones: org.teams.map((team) => [team.id, team.timeZone]),
+    ciDefaultBranches: org.ci.defaultBranches,
+    repositories: org.services.map((service) => [service.id, service.repositories]),
+  };
 }
 
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');

@@ -60,7 +60,7 @@ describe('ownership changes', () => {
 });
 
 describe('settings that change values but no ownership', () => {
-  it('a team time zone or the recurrence window recomputes every cell on the next run', async () => {
+  it('a team time zone, the recurrence window, the CI default branches or a service\'s repositories recompute every cell on the next run', async () => {
     const base = `organisation: { time_zone: America/New_York }\nservices:\n  - { id: api, owners: [{ team: b }] }\n`;
     const withZone = parseOrgConfig(`teams: [{ id: a }, { id: b, time_zone: Asia/Tokyo }]\n${base}`);
     await syncOrg(h.db, withZone);
@@ -71,8 +71,17 @@ describe('settings that change values but no ownership', () => {
     const widerWindow = parseOrgConfig(`incidents: { recurrence_window_days: 30 }\nteams: [{ id: a }, { id: b, time_zone: Asia/Tokyo }]\n${base}`);
     await syncOrg(h.db, widerWindow);
     expect((await computeKpis(h.db, widerWindow, { now })).mode).toBe('all');
+    // Build health's default branches decide which CI runs count.
+    const moreBranches = parseOrgConfig(`incidents: { recurrence_window_days: 30 }\nci: { default_branches: [main, master, trunk] }\nteams: [{ id: a }, { id: b, time_zone: Asia/Tokyo }]\n${base}`);
+    await syncOrg(h.db, moreBranches);
+    expect((await computeKpis(h.db, moreBranches, { now })).mode).toBe('all');
+    // A service's repositories decide which pull requests and CI runs count for it.
+    const withRepository = parseOrgConfig(`incidents: { recurrence_window_days: 30 }\nci: { default_branches: [main, master, trunk] }\nteams: [{ id: a }, { id: b, time_zone: Asia/Tokyo }]\n${base.replace('owners: [{ team: b }]', 'owners: [{ team: b }], repositories: [acme/api]')}`);
+    expect(withRepository.services[0]!.repositories).toEqual(['acme/api']);
+    await syncOrg(h.db, withRepository);
+    expect((await computeKpis(h.db, withRepository, { now })).mode).toBe('all');
     // Unchanged again: back to dirty runs.
-    await syncOrg(h.db, widerWindow);
-    expect((await computeKpis(h.db, widerWindow, { now })).mode).toBe('dirty');
+    await syncOrg(h.db, withRepository);
+    expect((await computeKpis(h.db, withRepository, { now })).mode).toBe('dirty');
   });
 });

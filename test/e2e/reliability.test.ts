@@ -1,7 +1,8 @@
 // The reliability KPIs' drill-downs in Chromium on the demo organisation: each incident KPI
 // lists the records its value is computed from, with the column that makes it (the recurrence
 // and the earlier incident, the page's off-hours flag in the owner's zone, the time to acknowledge);
-// escaped defects lists its bugs with their weights.
+// escaped defects lists its bugs with their weights; PR cycle time its merged pull requests,
+// build success rate its default-branch runs.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExplainResponse } from '../../web/src/api-types.js';
@@ -44,6 +45,8 @@ describeE2e('reliability drill-downs on the demo organisation', () => {
     ['time_to_acknowledge', null, 'Time to acknowledge'],
     ['incident_count', null, 'Severity'],
     ['escaped_defects', null, 'Weight'],
+    ['pr_cycle_time', null, 'Cycle time'],
+    ['build_success_rate', null, 'Outcome'],
   ] as const)('%s: the value, its records and their flags are the API\'s', async (key, flag, column) => {
     const explain = await api(key);
     expect(explain.total).toBeGreaterThan(0);

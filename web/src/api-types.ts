@@ -98,7 +98,7 @@ export interface OrgResponse {
 export interface ExplainResponse {
   key: string;
   unit: string;
-  record_kind: 'deployment' | 'failed_deployment' | 'change' | 'incident' | 'bug';
+  record_kind: 'deployment' | 'failed_deployment' | 'change' | 'incident' | 'bug' | 'pull_request' | 'ci_run';
   scope: Scope;
   period: PeriodView;
   value: number | null;

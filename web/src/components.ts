@@ -35,6 +35,8 @@ const SHORT_NAMES: Record<string, string> = {
   on_call_pages: 'On-call pages',
   incident_count: 'Incidents',
   escaped_defects: 'Escaped defects',
+  pr_cycle_time: 'PR cycle time',
+  build_success_rate: 'Build success',
 };
 export const shortName = (kpi: { key: string; name: string }): string => SHORT_NAMES[kpi.key] ?? kpi.name;
 

@@ -15,10 +15,12 @@ export interface PopulationSettings {
   timeZone: string;
   /** Incident recurrence looks this many days (of 24 h) back (`incidents.recurrence_window_days`). */
   recurrenceWindowDays: number;
+  /** Build health counts the CI runs of these branches (`ci.default_branches`). */
+  ciDefaultBranches: readonly string[];
 }
 
 export function populationSettings(org: OrgConfig): PopulationSettings {
-  return { timeZone: org.timeZone, recurrenceWindowDays: org.incidents.recurrenceWindowDays };
+  return { timeZone: org.timeZone, recurrenceWindowDays: org.incidents.recurrenceWindowDays, ciDefaultBranches: org.ci.defaultBranches };
 }
 
 /** Which cells a population covers. */

@@ -15,7 +15,7 @@ const db = new Kysely<unknown>({
 });
 
 const cell: CellFilter = {
-  mode: 'cell', periodType: 'week', timeZone: 'Europe/Berlin', recurrenceWindowDays: 90, scopeType: 'team', scopeId: 'payments',
+  mode: 'cell', periodType: 'week', timeZone: 'Europe/Berlin', recurrenceWindowDays: 90, ciDefaultBranches: ['main', 'master'], scopeType: 'team', scopeId: 'payments',
   periodStart: '2026-11-16', from: new Date('2026-11-15T23:00:00Z'), to: new Date('2026-11-22T23:00:00Z'),
 };
 

@@ -237,6 +237,8 @@ describe('bandMetricFor', () => {
     on_call_pages: { 2021: null, 2022: null, 2023: null, 2024: null },
     incident_count: { 2021: null, 2022: null, 2023: null, 2024: null },
     escaped_defects: { 2021: null, 2022: null, 2023: null, 2024: null },
+    pr_cycle_time: { 2021: null, 2022: null, 2023: null, 2024: null },
+    build_success_rate: { 2021: null, 2022: null, 2023: null, 2024: null },
   };
 
   it.each(KPI_KEYS.flatMap((key) => YEARS.map((year) => [key, year, expected[key][year]] as const)))(

@@ -126,6 +126,8 @@ export function bandMetricFor(kpiKey: KpiKey, year: BandYear): BandMetric | null
     case 'on_call_pages':
     case 'incident_count':
     case 'escaped_defects':
+    case 'pr_cycle_time':
+    case 'build_success_rate':
       return null;
   }
 }

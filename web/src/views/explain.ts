@@ -158,7 +158,7 @@ export async function explainView(context: RouteContext): Promise<void> {
 function summary(data: ExplainResponse, kpiName: string, scopeLabel: string): HTMLElement {
   const item = (label: string, value: Child, attrs: Record<string, string> = {}, className = '') => h('div', null, h('dt', null, label), h('dd', { class: className || null, ...attrs }, value));
   const kind = recordKind(data);
-  const nouns = kind === 'change' ? 'changes' : kind === 'incident' ? (data.key === 'on_call_pages' ? 'pages' : 'incidents') : kind === 'failed_deployment' ? 'failed deployments' : kind === 'bug' ? 'bugs' : 'deployments';
+  const nouns = kind === 'change' ? 'changes' : kind === 'incident' ? (data.key === 'on_call_pages' ? 'pages' : 'incidents') : kind === 'failed_deployment' ? 'failed deployments' : kind === 'bug' ? 'bugs' : kind === 'pull_request' ? 'pull requests' : kind === 'ci_run' ? 'runs' : 'deployments';
   const noun = data.n === 1 ? nouns.slice(0, -1) : nouns; // every plural here ends in one s
   return h(
     'dl',
@@ -191,6 +191,11 @@ function detailItems(data: ExplainResponse): { label: string; value: string }[] 
   if (percentiles.length) out.push({ label: 'Spread', value: percentiles.join(' · ') });
   const severe = d.sev1_2 as { n?: number; p50?: number | null } | undefined;
   if (severe && typeof severe === 'object') out.push({ label: 'Sev1–2', value: `${formatValue(severe.p50 ?? null, data.unit)} median · n ${formatCount(severe.n ?? 0)}` });
+  if (typeof d.success === 'number') {
+    // Build health: the runs the rate is made of, and how long they took.
+    out.push({ label: 'Succeeded', value: `${formatCount(d.success)} of ${formatCount(num(d.runs) ?? 0)} · ${formatCount(num(d.failure) ?? 0)} failed` });
+    out.push({ label: 'Run duration', value: `${formatValue(num(d.duration_p50_minutes), 'minutes')} median · p90 ${formatValue(num(d.duration_p90_minutes), 'minutes')}` });
+  }
   if (typeof d.failed === 'number') out.push({ label: 'Failed', value: `${formatCount(d.failed)} of ${formatCount(num(d.deployments) ?? 0)}` });
   if (typeof d.rework === 'number') out.push({ label: 'Rework', value: `${formatCount(d.rework)} of ${formatCount(num(d.deployments) ?? 0)}` });
   if (typeof d.recurrent === 'number') out.push({ label: 'Recurrences', value: `${formatCount(d.recurrent)} of ${formatCount(num(d.incidents) ?? 0)}` });
@@ -248,6 +253,10 @@ function recordsTitle(data: ExplainResponse): string {
       return 'Failed deployments recovered';
     case 'bug':
       return 'Bugs found in production';
+    case 'pull_request':
+      return 'Pull requests merged';
+    case 'ci_run':
+      return 'Default-branch CI runs finished';
     default:
       return 'Production deployments';
   }
@@ -271,6 +280,10 @@ function orderNote(data: ExplainResponse): string {
       return 'Recurrences first, then newest first';
     case 'escaped_defects':
       return 'Heaviest first, then newest first';
+    case 'pr_cycle_time':
+      return 'Longest first';
+    case 'build_success_rate':
+      return 'Failures first, then newest first';
     default:
       return 'Newest first';
   }
@@ -278,7 +291,8 @@ function orderNote(data: ExplainResponse): string {
 
 function isFlagged(key: string, record: RecordRow): boolean {
   return (key === 'change_failure_rate' && record.is_failed === true) || (key === 'rework_rate' && record.is_rework === true)
-    || (key === 'incident_recurrence_rate' && record.is_recurrence === true) || (key === 'on_call_pages' && record.off_hours === true);
+    || (key === 'incident_recurrence_rate' && record.is_recurrence === true) || (key === 'on_call_pages' && record.off_hours === true)
+    || (key === 'build_success_rate' && record.status === 'failure');
 }
 
 // ---- columns per record kind --------------------------------------------------------------
@@ -329,6 +343,26 @@ function columnsFor(data: ExplainResponse, org: OrgResponse): Column[] {
         { label: 'Severity', cell: (r) => (r.severity ? h('span', { class: `sev sev--${String(r.severity)}` }, String(r.severity)) : NO_DATA) },
         { label: 'Closed', cell: (r) => (r.closed_at ? when('closed_at')(r) : h('span', { class: 'muted' }, 'still open')) },
         { label: 'Weight', numeric: true, cell: (r) => h('strong', null, formatCount(num(r.weight) ?? 0)) },
+      ];
+    case 'pull_request':
+      return [
+        { label: 'Merged', cell: when('merged_at') },
+        service,
+        { label: 'Pull request', cell: (r) => h('span', { class: 'nowrap' }, link(`#${String(r.number)}`, r.url), h('span', { class: 'muted' }, ` ${String(r.repository ?? '')}`)) },
+        { label: 'Title', wrap: true, cell: (r) => text(r.title) },
+        { label: 'Author', cell: (r) => text(r.author) },
+        { label: 'Opened', cell: when('opened_at') },
+        { label: 'Cycle time', numeric: true, cell: (r) => h('strong', null, formatValue(num(r.cycle_time_hours), 'hours')) },
+      ];
+    case 'ci_run':
+      return [
+        { label: 'Finished', cell: when('finished_at') },
+        service,
+        { label: 'Run', cell: (r) => link(r.external_id, r.url) },
+        { label: 'Workflow', cell: (r) => text(r.workflow) },
+        { label: 'Branch', cell: (r) => h('span', { class: 'mono nowrap', title: String(r.commit_sha ?? '') }, String(r.branch ?? ''), r.event ? h('span', { class: 'muted' }, ` ${String(r.event)}`) : null) },
+        { label: 'Outcome', cell: (r) => (r.status === 'failure' ? h('span', { class: 'reason-tag' }, icon('alert'), 'Failed') : h('span', { class: 'ok-tag' }, 'Succeeded')) },
+        { label: 'Duration', numeric: true, cell: (r) => (num(r.duration_minutes) === null ? h('span', { class: 'muted' }, NO_DATA) : formatValue(num(r.duration_minutes), 'minutes')) },
       ];
     default:
       return genericColumns(data.records, tz);
