@@ -25,8 +25,8 @@ const profile: Profile = {
   teamsPerGroup: 2,
   services: 4,
   weeks: 8,
-  history: { deployments: 400, commits: 2_000, pullRequests: 400, incidents: 40 },
-  extraWeek: { deployments: 40, commits: 200, pullRequests: 40, incidents: 4 },
+  history: { deployments: 400, commits: 2_000, pullRequests: 400, incidents: 40, ciRuns: 1_000 },
+  extraWeek: { deployments: 40, commits: 200, pullRequests: 40, incidents: 4, ciRuns: 100 },
 };
 const range = { from: new Date(NOW.getTime() - profile.weeks * WEEK), to: new Date(NOW.getTime() + WEEK) };
 

@@ -26,6 +26,8 @@ interface Survey {
   /** Records referring to something not yet streamed (a PR's commits, a deployment's commit, an incident's deployment). */
   forwardReferences: number;
   outsideWindow: number;
+  /** CI runs by the event that started them. */
+  ciRunEvents: Record<string, number>;
   commits: Map<string, { parents: string[]; repository: string }>;
   inPullRequests: Set<string>;
   /** Production successes per service, in stream order. */
@@ -43,7 +45,7 @@ function survey(batches: Iterable<NormalizedRecord[]>, from: number, to: number,
   const s: Survey = {
     batchSizes: [], counts: { commit: 0, pull_request: 0, deployment: 0, incident: 0, ci_run: 0, bug: 0 }, problems: [], forwardReferences: 0, outsideWindow: 0,
     commits: new Map(known?.commits ?? []), inPullRequests: new Set(), production: new Map(), outOfOrder: 0,
-    staging: 0, pipelineFailures: 0, linkedIncidents: 0, linkedDeployments: new Set(), restoreMinutes: [],
+    staging: 0, pipelineFailures: 0, linkedIncidents: 0, linkedDeployments: new Set(), restoreMinutes: [], ciRunEvents: {},
   };
   const deployments = new Map<string, DeploymentRecord>();
   const inWindow = (text: string) => {
@@ -81,6 +83,11 @@ function survey(batches: Iterable<NormalizedRecord[]>, from: number, to: number,
           list.push(d);
           s.production.set(d.service, list);
         }
+      } else if (item.kind === 'ci_run') {
+        const r = item.record;
+        if (r.commit_sha && !s.commits.has(r.commit_sha)) s.forwardReferences++;
+        inWindow(r.finished_at!);
+        s.ciRunEvents[r.event!] = (s.ciRunEvents[r.event!] ?? 0) + 1;
       } else if (item.kind === 'incident') {
         const i = item.record;
         inWindow(i.created_at);
@@ -136,11 +143,10 @@ describe('orgYaml', () => {
 describe('expectedCounts', () => {
   it('gives the issue #7 sizes for org-L and a tenth of them for org-S', () => {
     expect(expectedCounts(PROFILES['org-L'])).toEqual({
-      // CI runs are not generated yet (they come with build health).
-      history: { commit: 1_000_000, pull_request: 200_000, deployment: 200_000, incident: 20_000, ci_run: 0, bug: 0 },
-      extraWeek: { commit: 10_000, pull_request: 2_000, deployment: 2_000, incident: 200, ci_run: 0, bug: 0 },
+      history: { commit: 1_000_000, pull_request: 200_000, deployment: 200_000, incident: 20_000, ci_run: 500_000, bug: 0 },
+      extraWeek: { commit: 10_000, pull_request: 2_000, deployment: 2_000, incident: 200, ci_run: 5_000, bug: 0 },
     });
-    expect(expectedCounts(profile).history).toEqual({ commit: 100_000, pull_request: 20_000, deployment: 20_000, incident: 2_000, ci_run: 0, bug: 0 });
+    expect(expectedCounts(profile).history).toEqual({ commit: 100_000, pull_request: 20_000, deployment: 20_000, incident: 2_000, ci_run: 50_000, bug: 0 });
   });
 
   it('splits org-L over its services without breaking a constraint', () => {
@@ -189,6 +195,8 @@ describe('generateBatches (org-S)', { timeout: 120_000 }, () => {
     expect(1 - s.inPullRequests.size / s.counts.commit).toBeCloseTo(0.05, 2);
     // Restore times have a long tail.
     expect(median(s.restoreMinutes)).toBeLessThan(s.restoreMinutes.reduce((a, b) => a + b, 0) / s.restoreMinutes.length);
+    // A CI run per deployment (its pipeline, on main) and per pull request; nightly runs of main make up the rest.
+    expect(s.ciRunEvents).toEqual({ push: deployments, pull_request: s.counts.pull_request, schedule: s.counts.ci_run - deployments - s.counts.pull_request });
   });
 
   it('gives every production deployment a chain of 1-9 new commits back to the previous one', () => {
@@ -358,7 +366,7 @@ describe('sampleRecords', () => {
     const sample = sampleRecords(profile, { now: NOW });
     expect(sample).toHaveLength(20_000);
     expect(sampleRecords(profile, { now: NOW })).toEqual(sample);
-    expect(new Set(sample.map((r) => r.kind))).toEqual(new Set(['commit', 'pull_request', 'deployment', 'incident']));
+    expect(new Set(sample.map((r) => r.kind))).toEqual(new Set(['commit', 'pull_request', 'deployment', 'incident', 'ci_run']));
     expect(validateRecords(sample.map((r) => ({ kind: r.kind, value: r.record })), catalog, (index) => ({ index })).problems).toEqual([]);
     const first = generateBatches(profile, { now: NOW }).next().value![0]!;
     expect(sample[0]).not.toEqual(first);

@@ -10,7 +10,7 @@ import { SHARES, type Profile, type Workload } from './profiles.js';
 import { hash32, Random } from '../server/lib/random.js';
 import { isoFromMillis as iso } from '../server/lib/iso-time.js';
 
-export const BENCH_SOURCES = { git: 'bench-git', deployments: 'bench-ci', incidents: 'bench-pager' } as const;
+export const BENCH_SOURCES = { git: 'bench-git', deployments: 'bench-ci', incidents: 'bench-pager', ciRuns: 'bench-actions' } as const;
 export const DEFAULT_SEED = 7;
 export const DEFAULT_BATCH_SIZE = 10_000;
 export const BENCH_TIME_ZONE = 'Europe/Berlin';
@@ -159,6 +159,8 @@ interface ServiceCounts {
   directCommits: number;
   pullRequests: number;
   incidents: number;
+  /** Every CI run: one per deployment and per pull request, and nightly runs of main for the rest. */
+  ciRuns: number;
 }
 
 const deploymentsOf = (counts: ServiceCounts) => counts.releases + counts.staging + counts.pipelineFailures;
@@ -191,18 +193,21 @@ function allocate(services: BenchService[], workload: Workload, label: string): 
   const direct = Math.round(workload.commits * SHARES.withoutPullRequest);
   const perService = apportion(releases, services.map((s) => s.weight));
   const split = (total: number) => apportion(total, perService);
-  const [stagingS, failuresS, linkedS, commitsS, pullRequestsS, incidentsS] = [staging, pipelineFailures, linked, workload.commits, workload.pullRequests, workload.incidents].map(split) as number[][];
+  const [stagingS, failuresS, linkedS, commitsS, pullRequestsS, incidentsS, ciRunsS] = [
+    staging, pipelineFailures, linked, workload.commits, workload.pullRequests, workload.incidents, workload.ciRuns,
+  ].map(split) as number[][];
   const directS = apportion(direct, commitsS!);
   return services.map((service, s) => {
     const counts: ServiceCounts = {
       releases: perService[s]!, staging: stagingS![s]!, pipelineFailures: failuresS![s]!, linkedIncidents: linkedS![s]!,
-      commits: commitsS![s]!, directCommits: directS[s]!, pullRequests: pullRequestsS![s]!, incidents: incidentsS![s]!,
+      commits: commitsS![s]!, directCommits: directS[s]!, pullRequests: pullRequestsS![s]!, incidents: incidentsS![s]!, ciRuns: ciRunsS![s]!,
     };
     const { releases: r, commits: c } = counts;
     const problem =
       c < r || c > 9 * r ? `${c} commits for ${r} releases (each ships 1-9)`
       : counts.linkedIncidents > Math.min(r, counts.incidents) ? `${counts.linkedIncidents} deployment-caused incidents for ${r} releases`
       : counts.pullRequests < r || counts.pullRequests > c - counts.directCommits ? `${counts.pullRequests} pull requests for ${r} releases and ${c - counts.directCommits} commits in pull requests`
+      : counts.ciRuns < deploymentsOf(counts) + counts.pullRequests ? `${counts.ciRuns} CI runs for ${deploymentsOf(counts)} deployments and ${counts.pullRequests} pull requests (one run each)`
       : null;
     if (problem) throw new RangeError(`profile ${label}: service ${service.id} gets ${problem}`);
     return counts;
@@ -212,8 +217,8 @@ function allocate(services: BenchService[], workload: Workload, label: string): 
 const KINDS_IN_ORDER: RecordKind[] = ['commit', 'pull_request', 'deployment', 'incident', 'ci_run', 'bug'];
 
 function countsOf(workload: Workload): Record<RecordKind, number> {
-  // CI runs and bugs are not generated yet (the issue's 500k CI runs come with build health).
-  const byKind = { commit: workload.commits, pull_request: workload.pullRequests, deployment: workload.deployments, incident: workload.incidents, ci_run: 0, bug: 0 };
+  // Bugs are not generated (issue #7 names none).
+  const byKind = { commit: workload.commits, pull_request: workload.pullRequests, deployment: workload.deployments, incident: workload.incidents, ci_run: workload.ciRuns, bug: 0 };
   return Object.fromEntries(KINDS_IN_ORDER.map((kind) => [kind, byKind[kind]])) as Record<RecordKind, number>;
 }
 
@@ -281,6 +286,8 @@ interface Numbering {
  */
 class ServiceStream {
   private readonly random: Random;
+  /** CI runs draw from their own stream, so adding them left every other record as it was. */
+  private readonly ciRandom: Random;
   private head: Head | null;
   private readonly next: Numbering;
 
@@ -289,11 +296,12 @@ class ServiceStream {
     private readonly counts: ServiceCounts,
     private readonly span: Span,
     private readonly seed: number,
-    label: string,
+    private readonly label: string,
     start: Numbering,
     head: Head | null,
   ) {
     this.random = new Random(hash32(`${seed}:${service.id}:${label}`));
+    this.ciRandom = new Random(hash32(`${seed}:${service.id}:${label}:ci`));
     this.head = head;
     this.next = { ...start };
   }
@@ -310,10 +318,14 @@ class ServiceStream {
     // Incidents not caused by a deployment happen at any hour.
     const otherIncidents = sortedUniforms(random, counts.incidents - counts.linkedIncidents, span.from, span.to - HOUR);
     let nextIncident = 0;
+    // Nightly runs of main: what is left of the service's CI runs after one per deployment and per pull request.
+    const nightly = sortedUniforms(this.ciRandom, counts.ciRuns - deploymentsOf(counts) - counts.pullRequests, span.from, span.to - HOUR);
+    let nextNightly = 0;
 
     for (let i = 0; i < counts.releases; i++) {
       const finishedAt = finishes[i]!;
       while (nextIncident < otherIncidents.length && otherIncidents[nextIncident]! < finishedAt) yield this.incident(otherIncidents[nextIncident++]!, null);
+      while (nextNightly < nightly.length && nightly[nextNightly]! < finishedAt) yield this.nightlyRun(nightly[nextNightly]!, nextNightly++);
 
       const readyAt = finishedAt - PIPELINE;
       const base = this.head;
@@ -333,16 +345,59 @@ class ServiceStream {
 
       const sha = this.head!.sha;
       // A staging run, then maybe a failed pipeline attempt, of the same commit before production.
-      if (withStaging()) yield this.deployment('staging', 'success', finishedAt - random.between(28, 38) * MINUTE, sha);
-      if (withFailedAttempt()) yield this.deployment('production', 'failure', finishedAt - random.between(16, 26) * MINUTE, sha);
+      if (withStaging()) yield* this.withPipelineRun(this.deployment('staging', 'success', finishedAt - random.between(28, 38) * MINUTE, sha));
+      if (withFailedAttempt()) yield* this.withPipelineRun(this.deployment('production', 'failure', finishedAt - random.between(16, 26) * MINUTE, sha));
       const production = this.deployment('production', 'success', finishedAt, sha);
-      yield production;
+      yield* this.withPipelineRun(production);
       if (causesIncident()) {
         const createdAt = finishedAt + random.between(5, 90) * MINUTE;
         yield this.incident(createdAt, { deploymentExternalId: production.record.external_id, sha, notBefore: finishedAt + SECOND });
       }
     }
     while (nextIncident < otherIncidents.length) yield this.incident(otherIncidents[nextIncident++]!, null);
+    while (nextNightly < nightly.length) yield this.nightlyRun(nightly[nextNightly]!, nextNightly++);
+  }
+
+  /** A deployment and the CI run of main that deployed it (same outcome and times). */
+  private *withPipelineRun(deployment: { kind: 'deployment'; record: DeploymentRecord }): Generator<NormalizedRecord> {
+    yield deployment;
+    const { record } = deployment;
+    yield this.ciRun(`deploy-${record.external_id}`, 'deploy', 'main', 'push', record.commit_sha ?? null, record.status as 'success' | 'failure', Date.parse(record.started_at!), Date.parse(record.finished_at));
+  }
+
+  /** A pull request's checks, on its own branch, finished before it merged: 90 % pass. */
+  private pullRequestRun(number: number, headSha: string, mergedAt: number): NormalizedRecord {
+    const random = this.ciRandom;
+    // Finished before the merge, and inside the span (the span's first pull requests merge early in it).
+    const finishedAt = mergedAt - random.between(0, Math.min(120, (mergedAt - this.span.from) / MINUTE)) * MINUTE;
+    return this.ciRun(`pr-${number}`, 'checks', `pr-${number}`, 'pull_request', headSha, random.chance(0.9) ? 'success' : 'failure', finishedAt - random.between(3, 15) * MINUTE, finishedAt);
+  }
+
+  /** A nightly run of main: mostly green, the odd failure or cancellation. */
+  private nightlyRun(at: number, k: number): NormalizedRecord {
+    const random = this.ciRandom;
+    const roll = random.next();
+    const status = roll < 0.94 ? 'success' : roll < 0.99 ? 'failure' : 'cancelled';
+    return this.ciRun(`nightly-${this.label}-${k}`, 'nightly', 'main', 'schedule', this.head?.sha ?? null, status, at, at + random.between(6, 25) * MINUTE);
+  }
+
+  private ciRun(id: string, workflow: string, branch: string, event: string, sha: string | null, status: 'success' | 'failure' | 'cancelled', startedAt: number, finishedAt: number): NormalizedRecord {
+    return {
+      kind: 'ci_run',
+      record: {
+        source: BENCH_SOURCES.ciRuns,
+        external_id: `${this.service.id}-${id}`,
+        repository: this.service.repository,
+        workflow,
+        branch,
+        event,
+        commit_sha: sha,
+        status,
+        started_at: iso(startedAt),
+        finished_at: iso(finishedAt),
+        url: `https://ci.example/${this.service.id}/runs/${id}`,
+      },
+    };
   }
 
   /** 1–9 commits per release (uniform), nudged one at a time until they sum to the service's commits. */
@@ -487,6 +542,7 @@ class ServiceStream {
       url: `https://git.example/${this.service.repository}/pull/${number}`,
     };
     yield { kind: 'pull_request', record };
+    yield this.pullRequestRun(number, merge.sha, mergedAt);
   }
 
   private deployment(environment: string, status: 'success' | 'failure', finishedAt: number, sha: string): { kind: 'deployment'; record: DeploymentRecord } {

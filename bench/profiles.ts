@@ -1,9 +1,8 @@
 // The organisations the scale benchmark of issue #7 generates (bench/generate.ts): org-L is the
 // issue's target size, org-S a tenth of it for quick runs and tests.
 //
-// Not generated: the issue's 500k CI runs and the SLI buckets. connectors/contract.ts has no
-// record kind for either yet, so the ingest layer could not take them; add them here and in
-// the generator once the contract does.
+// Not generated: the SLI buckets. connectors/contract.ts has no record kind for them yet, so
+// the ingest layer could not take them; add them here and in the generator once it does.
 
 export type ProfileName = 'org-L' | 'org-S';
 
@@ -14,6 +13,8 @@ export interface Workload {
   commits: number;
   pullRequests: number;
   incidents: number;
+  /** CI runs: each deployment's pipeline, each pull request's checks, and nightly runs of main for the rest. */
+  ciRuns: number;
 }
 
 export interface Profile {
@@ -55,9 +56,9 @@ export const PROFILES: Record<ProfileName, Profile> = {
     teamsPerGroup: 9,
     services: 500,
     weeks: 104,
-    history: { deployments: 200_000, commits: 1_000_000, pullRequests: 200_000, incidents: 20_000 },
-    // The issue names no pull-request count for the extra week: one per deployment, as in the history.
-    extraWeek: { deployments: 2_000, commits: 10_000, pullRequests: 2_000, incidents: 200 },
+    history: { deployments: 200_000, commits: 1_000_000, pullRequests: 200_000, incidents: 20_000, ciRuns: 500_000 },
+    // The issue names no pull-request or CI-run count for the extra week: as many per deployment as in the history.
+    extraWeek: { deployments: 2_000, commits: 10_000, pullRequests: 2_000, incidents: 200, ciRuns: 5_000 },
   },
   // A tenth of every count and of the services (so records per service, and with them the
   // commit-graph walks and per-service derivations, look like org-L's), the same 104 weeks,
@@ -68,7 +69,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     teamsPerGroup: 4,
     services: 50,
     weeks: 104,
-    history: { deployments: 20_000, commits: 100_000, pullRequests: 20_000, incidents: 2_000 },
-    extraWeek: { deployments: 200, commits: 1_000, pullRequests: 200, incidents: 20 },
+    history: { deployments: 20_000, commits: 100_000, pullRequests: 20_000, incidents: 2_000, ciRuns: 50_000 },
+    extraWeek: { deployments: 200, commits: 1_000, pullRequests: 200, incidents: 20, ciRuns: 500 },
   },
 };

@@ -27,8 +27,8 @@ const SMALL: Profile = {
   teamsPerGroup: 2,
   services: 4,
   weeks: 8,
-  history: { deployments: 240, commits: 1_200, pullRequests: 240, incidents: 24 },
-  extraWeek: { deployments: 10, commits: 50, pullRequests: 10, incidents: 2 },
+  history: { deployments: 240, commits: 1_200, pullRequests: 240, incidents: 24, ciRuns: 600 },
+  extraWeek: { deployments: 10, commits: 50, pullRequests: 10, incidents: 2, ciRuns: 25 },
 };
 
 async function push(service: RunningService, batches: Iterable<NormalizedRecord[]>) {
