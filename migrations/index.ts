@@ -9,6 +9,7 @@ import * as kpiValuesDetailsJson from './2026_11_30_0005_kpi_values_details_json
 import * as incidentSources from './2026_11_30_0006_incident_sources.js';
 import * as ciRuns from './2026_11_30_0007_ci_runs.js';
 import * as bugs from './2026_11_30_0008_bugs.js';
+import * as pullRequestsMerged from './2026_11_30_0009_pull_requests_merged.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_core_tables': coreTables,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0006_incident_sources': incidentSources,
   '2026_11_30_0007_ci_runs': ciRuns,
   '2026_11_30_0008_bugs': bugs,
+  '2026_11_30_0009_pull_requests_merged': pullRequestsMerged,
 };
