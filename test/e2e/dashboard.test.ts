@@ -7,53 +7,36 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { ExplainResponse, MonthlyReport, OrgResponse, RedItemsResponse, ScorecardResponse } from '../../web/src/api-types.js';
 import { formatValue } from '../../web/src/format.js';
-import { ARTIFACTS, chromiumPath, launchBrowser, ready, screenshot, startDemoServer, type DemoServer } from './support.js';
+import { ARTIFACTS, chromiumPath, launchBrowser, ready, screenshot, startDemoServer, useDemoPages } from './support.js';
 
 const describeE2e = chromiumPath ? describe : describe.skip;
 const FIRST_SCREEN_BUDGET = 150 * 1024;
 
 describeE2e('the dashboard on the demo organisation', () => {
-  let server: DemoServer;
-  let browser: Browser;
-  let page: Page;
+  const demo = useDemoPages({ acceptDownloads: true });
   const api = async <T>(path: string): Promise<T> => {
-    const res = await server.h.app.inject({ url: path });
+    const res = await demo.server.h.app.inject({ url: path });
     expect(res.statusCode, `${path}: ${res.body}`).toBe(200);
     return res.json() as T;
   };
   const open = async (path: string) => {
-    await page.goto(server.url + path);
-    await ready(page);
+    await demo.page.goto(demo.server.url + path);
+    await ready(demo.page);
   };
   const text = async (selector: ReturnType<Page['getByTestId']>) => ((await selector.textContent()) ?? '').replace(/\s+/g, ' ').trim();
   const digits = (s: string) => Number(s.replace(/[^\d]/g, ''));
 
-  beforeAll(async () => {
-    server = await startDemoServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  beforeEach(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page.on('pageerror', (error) => {
-      throw error;
-    });
-  });
-  afterEach(async () => page?.close());
 
   /** Every KPI card on the scorecard page shows the API's value, n and status. */
   async function expectScorecardMatches(card: ScorecardResponse) {
     const withData = card.kpis.filter((k) => k.n > 0);
     expect(withData.length).toBeGreaterThan(0);
     for (const kpi of withData) {
-      const el = page.getByTestId(`kpi-${kpi.key}`);
+      const el = demo.page.getByTestId(`kpi-${kpi.key}`);
       expect(await text(el.getByTestId('value')), kpi.key).toBe(formatValue(kpi.value, kpi.unit));
       expect(digits(await text(el.getByTestId('n'))), kpi.key).toBe(kpi.n);
       expect(await el.getAttribute('data-status'), kpi.key).toBe(kpi.status);
@@ -63,80 +46,80 @@ describeE2e('the dashboard on the demo organisation', () => {
 
   it('scorecard: every KPI with the API value, n and status, and what went red', async () => {
     await open('/');
-    await screenshot(page, 'scorecard-week');
+    await screenshot(demo.page, 'scorecard-week');
     const card = await api<ScorecardResponse>('/api/v1/scorecard');
     await expectScorecardMatches(card);
     const red = await api<RedItemsResponse>('/api/v1/scorecard/red');
-    const shown = await page.getByTestId('red-item').evaluateAll((items) => items.map((i) => `${i.getAttribute('data-scope-id')}|${i.getAttribute('data-kpi')}`));
+    const shown = await demo.page.getByTestId('red-item').evaluateAll((items) => items.map((i) => `${i.getAttribute('data-scope-id')}|${i.getAttribute('data-kpi')}`));
     expect(shown.sort()).toEqual(red.items.map((i) => `${i.scope.id}|${i.kpi.key}`).sort());
   });
 
   it('period picker: month view matches the API, the URL holds the state and back returns to the week', async () => {
     await open('/');
-    const week = new URL(page.url());
-    await page.getByRole('link', { name: /^month$/i }).or(page.getByRole('button', { name: /^month$/i })).first().click();
-    await ready(page);
-    expect(new URL(page.url()).searchParams.get('period')).toBe('month');
+    const week = new URL(demo.page.url());
+    await demo.page.getByRole('link', { name: /^month$/i }).or(demo.page.getByRole('button', { name: /^month$/i })).first().click();
+    await ready(demo.page);
+    expect(new URL(demo.page.url()).searchParams.get('period')).toBe('month');
     await expectScorecardMatches(await api<ScorecardResponse>('/api/v1/scorecard?period=month'));
-    await screenshot(page, 'scorecard-month');
-    await page.goBack();
-    await ready(page);
-    expect(new URL(page.url()).search).toBe(week.search);
+    await screenshot(demo.page, 'scorecard-month');
+    await demo.page.goBack();
+    await ready(demo.page);
+    expect(new URL(demo.page.url()).search).toBe(week.search);
     await expectScorecardMatches(await api<ScorecardResponse>('/api/v1/scorecard'));
   });
 
   it('click-through: scorecard → team → explain, each page agreeing with the API', async () => {
     const org = await api<OrgResponse>('/api/v1/org');
     await open('/');
-    await page.locator('a[href^="/teams/"]').first().click();
-    await ready(page);
-    const teamId = new URL(page.url()).pathname.split('/')[2]!;
+    await demo.page.locator('a[href^="/teams/"]').first().click();
+    await ready(demo.page);
+    const teamId = new URL(demo.page.url()).pathname.split('/')[2]!;
     const team = org.teams.find((t) => t.id === teamId)!;
     expect(team).toBeDefined();
-    await screenshot(page, 'team');
-    for (const key of ['deployment_frequency', 'lead_time_for_changes']) await expect(page.getByTestId(`chart-${key}`).count()).resolves.toBe(1);
-    const servicesTable = await text(page.getByTestId('services-table'));
+    await screenshot(demo.page, 'team');
+    for (const key of ['deployment_frequency', 'lead_time_for_changes']) await expect(demo.page.getByTestId(`chart-${key}`).count()).resolves.toBe(1);
+    const servicesTable = await text(demo.page.getByTestId('services-table'));
     for (const id of team.services) expect(servicesTable).toContain(org.services.find((s) => s.id === id)!.name);
 
-    await page.locator('a[href^="/explain/lead_time_for_changes"]').first().click();
-    await ready(page);
-    const url = new URL(page.url());
+    await demo.page.locator('a[href^="/explain/lead_time_for_changes"]').first().click();
+    await ready(demo.page);
+    const url = new URL(demo.page.url());
     expect(url.searchParams.get('scope')).toBe('team');
     expect(url.searchParams.get('id')).toBe(teamId);
-    await screenshot(page, 'explain');
+    await screenshot(demo.page, 'explain');
     const explain = await api<ExplainResponse>(`/api/v1/kpis/lead_time_for_changes/explain${url.search}`);
-    expect(await text(page.getByTestId('explain-value'))).toContain(formatValue(explain.value, explain.unit));
-    expect(digits(await text(page.getByTestId('explain-total')))).toBe(explain.total);
-    const rows = await page.getByTestId('record').count();
+    expect(await text(demo.page.getByTestId('explain-value'))).toContain(formatValue(explain.value, explain.unit));
+    expect(digits(await text(demo.page.getByTestId('explain-total')))).toBe(explain.total);
+    const rows = await demo.page.getByTestId('record').count();
     expect(rows).toBeGreaterThan(0);
     expect(rows).toBeLessThanOrEqual(explain.total);
 
-    const download = page.waitForEvent('download');
-    await page.getByTestId('export-csv').click();
+    const download = demo.page.waitForEvent('download');
+    await demo.page.getByTestId('export-csv').click();
     const csv = parseCsv(readFileSync(await (await download).path(), 'utf8'), { columns: true }) as unknown[];
     expect(csv).toHaveLength(explain.total);
 
-    await page.goBack();
-    await ready(page);
-    expect(new URL(page.url()).pathname).toBe(`/teams/${teamId}`);
+    await demo.page.goBack();
+    await ready(demo.page);
+    expect(new URL(demo.page.url()).pathname).toBe(`/teams/${teamId}`);
   });
 
   it('keyboard: Tab reaches a KPI value and Enter opens the records behind it', async () => {
     await open('/');
     let href = '';
     for (let i = 0; i < 40 && !href.startsWith('/explain/'); i++) {
-      await page.keyboard.press('Tab');
-      href = await page.evaluate(() => document.activeElement?.getAttribute('href') ?? '');
+      await demo.page.keyboard.press('Tab');
+      href = await demo.page.evaluate(() => document.activeElement?.getAttribute('href') ?? '');
     }
     expect(href).toMatch(/^\/explain\//);
-    await page.keyboard.press('Enter');
-    await ready(page);
-    expect(new URL(page.url()).pathname).toBe(href.split('?')[0]);
+    await demo.page.keyboard.press('Enter');
+    await ready(demo.page);
+    expect(new URL(demo.page.url()).pathname).toBe(href.split('?')[0]);
   });
 
   it("director: a team's lead time over six months, and a click on one week lists the changes behind it", async () => {
     await open('/teams/payments?range=26');
-    const chart = page.getByTestId('chart-lead_time_for_changes');
+    const chart = demo.page.getByTestId('chart-lead_time_for_changes');
     const series = await api<{ periods: { start: string }[]; kpis: { key: string; points: { n: number; value: number | null }[] }[] }>(
       '/api/v1/series?scope=team&id=payments&period=week&periods=26',
     );
@@ -146,31 +129,31 @@ describeE2e('the dashboard on the demo organisation', () => {
     expect(rows).toBe(26);
     await chart.locator('canvas').click({ position: { x: 200, y: 60 } });
     // Chart.js handles canvas events on its next animation frame: until it navigates, the team page still reads as ready.
-    await page.waitForURL((target) => target.pathname !== '/teams/payments');
-    await ready(page);
-    const url = new URL(page.url());
+    await demo.page.waitForURL((target) => target.pathname !== '/teams/payments');
+    await ready(demo.page);
+    const url = new URL(demo.page.url());
     expect(url.pathname).toBe('/explain/lead_time_for_changes');
     expect(url.searchParams.get('id')).toBe('payments');
     const explain = await api<ExplainResponse>(`/api/v1/kpis/lead_time_for_changes/explain${url.search}`);
     expect(explain.total).toBeGreaterThan(0);
-    expect(digits(await text(page.getByTestId('explain-total')))).toBe(explain.total);
+    expect(digits(await text(demo.page.getByTestId('explain-total')))).toBe(explain.total);
     // Each change names the deployment that shipped it.
-    const first = await text(page.getByTestId('record').first());
+    const first = await text(demo.page.getByTestId('record').first());
     expect(first).toContain(String(explain.records[0]!.deployment_external_id));
   });
 
   it('monthly report: the KPI table and narrative are the API report, and the PDF holds the same numbers', async () => {
     await open('/reports/2026-10');
-    await screenshot(page, 'report-2026-10');
+    await screenshot(demo.page, 'report-2026-10');
     const report = await api<MonthlyReport>('/api/v1/reports/monthly/2026-10');
     for (const kpi of report.kpis) {
-      const row = page.getByTestId(`report-kpi-${kpi.key}`);
+      const row = demo.page.getByTestId(`report-kpi-${kpi.key}`);
       expect(await text(row.getByTestId('value')), kpi.key).toBe(formatValue(kpi.value, kpi.unit));
     }
-    const sentences = await page.getByTestId('sentence').allTextContents();
+    const sentences = await demo.page.getByTestId('sentence').allTextContents();
     expect(sentences.map((s) => s.replace(/\s+/g, ' ').trim())).toEqual(report.narrative.map((s) => s.text));
 
-    const res = await fetch(`${server.url}/api/v1/reports/monthly/2026-10.pdf`);
+    const res = await fetch(`${demo.server.url}/api/v1/reports/monthly/2026-10.pdf`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/pdf');
     const pdf = Buffer.from(await res.arrayBuffer());
@@ -184,8 +167,8 @@ describeE2e('the dashboard on the demo organisation', () => {
     expect(pdfText).toContain(report.organisation);
     expect(execFileSync('pdfinfo', [file], { encoding: 'utf8' })).toMatch(/Page size:\s+[\d.]+ x [\d.]+ pts \(A4\)/);
 
-    // US Letter, still one page.
-    const letter = await fetch(`${server.url}/api/v1/reports/monthly/2026-10.pdf?paper=Letter`);
+    // US Letter, still one demo.page.
+    const letter = await fetch(`${demo.server.url}/api/v1/reports/monthly/2026-10.pdf?paper=Letter`);
     const letterFile = join(ARTIFACTS, 'report-2026-10-letter.pdf');
     writeFileSync(letterFile, Buffer.from(await letter.arrayBuffer()));
     const letterInfo = execFileSync('pdfinfo', [letterFile], { encoding: 'utf8' });
@@ -195,13 +178,13 @@ describeE2e('the dashboard on the demo organisation', () => {
 
   it('first screen (HTML, JS, CSS and the JSON it reads) stays within 150 KB compressed', async () => {
     const bodies: { url: string; bytes: number; gzip: number }[] = [];
-    page.on('response', async (response) => {
-      if (!response.url().startsWith(server.url)) return;
+    demo.page.on('response', async (response) => {
+      if (!response.url().startsWith(demo.server.url)) return;
       const body = await response.body().catch(() => null);
-      if (body) bodies.push({ url: response.url().slice(server.url.length), bytes: body.length, gzip: gzipSync(body, { level: 9 }).length });
+      if (body) bodies.push({ url: response.url().slice(demo.server.url.length), bytes: body.length, gzip: gzipSync(body, { level: 9 }).length });
     });
     await open('/');
-    await page.waitForLoadState('networkidle');
+    await demo.page.waitForLoadState('networkidle');
     const total = bodies.reduce((sum, b) => sum + b.gzip, 0);
     mkdirSync(ARTIFACTS, { recursive: true });
     writeFileSync(join(ARTIFACTS, 'first-screen.json'), JSON.stringify({ total_gzip_bytes: total, files: bodies }, null, 2));

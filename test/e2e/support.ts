@@ -2,8 +2,8 @@
 // by the real app on a loopback port, and a headless Chromium with the project's flags.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { demoConfigFile } from '../../server/config.js';
 import { seedDemo } from '../../server/demo/seed.js';
 import { fixedClock } from '../../server/lib/clock.js';
@@ -51,4 +51,38 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = join(ARTIFACTS, 'screenshots');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+/**
+ * The enclosing describe's demo server and browser (started once), and a fresh 1280×800 page
+ * per test on which an uncaught page error fails the test; read them as `demo.server` and
+ * `demo.page` inside the tests.
+ */
+export function useDemoPages(pageOptions: BrowserContextOptions = {}): { readonly server: DemoServer; readonly page: Page } {
+  let server: DemoServer;
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    server = await startDemoServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  beforeEach(async () => {
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...pageOptions });
+    page.on('pageerror', (error) => {
+      throw error;
+    });
+  });
+  afterEach(async () => page?.close());
+  return {
+    get server() {
+      return server;
+    },
+    get page() {
+      return page;
+    },
+  };
 }
