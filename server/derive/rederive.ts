@@ -14,11 +14,12 @@ import {
 } from './derive.js';
 import { markAnchorsDirty, type Anchor } from '../ingest/dirty.js';
 import { takeQueuedDerivations, type DerivationMark } from './queue.js';
-import type { SnapshotReaders } from './snapshot-readers.js';
+import type { SnapshotReaders } from '../db/snapshot-readers.js';
 import { loadWindows, MARGINS_MS } from './window.js';
 import {
   changeOfTuple, changeTupleColumns, DEPLOYMENT_INPUT_COLUMNS, deploymentOfRow, epochMs, factOfRow, INCIDENT_INPUT_COLUMNS, incidentOfRow, type ChangeTuple,
 } from './rows.js';
+import { settledLater } from '../lib/settled-later.js';
 
 type Trx = Transaction<Database>;
 
@@ -107,17 +108,21 @@ async function deriveAll(trx: Trx, marks: DerivationMark[], org: OrgConfig, opti
   const prefetch = (k: number) => {
     const chunk = windowChunks[k];
     if (!readers || !chunk || prefetched.has(k)) return;
-    const load = readers.read((reader) => loadWindows(reader, chunk, MARGINS_MS[0]!));
-    load.catch(() => {}); // awaited in turn; a failure meanwhile is not "unhandled"
-    prefetched.set(k, load);
+    prefetched.set(k, settledLater(readers.read((reader) => loadWindows(reader, chunk, MARGINS_MS[0]!))));
   };
+  // Each chunk's differences are written while the next chunk is derived (the statements run
+  // in order on the transaction; no window reads another service's rows).
+  let written: Promise<void> = Promise.resolve();
   for (const [k, chunk] of windowChunks.entries()) {
     for (let ahead = 0; ahead <= PREFETCH_DEPTH; ahead++) prefetch(k + ahead);
-    const fellBack = await rederiveWindowChunk(trx, chunk, rules, org.timeZone, prefetched.get(k));
+    const { whole: fellBack, write } = await deriveWindowChunk(trx, chunk, rules, prefetched.get(k));
     prefetched.delete(k);
     stats.windowed += chunk.length - fellBack.length;
     whole.push(...fellBack);
+    await written;
+    written = settledLater(write(org.timeZone));
   }
+  await written; // the services derived whole read every earlier write
   for (let i = 0; i < whole.length; i += size) await rederiveChunk(trx, whole.slice(i, i + size), rules, org.timeZone);
   stats.whole = whole.length;
   stats.services = stats.windowed + stats.whole;
@@ -166,12 +171,12 @@ const noDifferences = (): Differences => ({ goneFacts: [], goneChanges: [], adde
 type LoadedWindows = Awaited<ReturnType<typeof loadWindows>>;
 
 /**
- * Derives each window of the chunk and writes the differences; returns the services to derive
- * whole instead. `firstLoad`: the windows at the first margin, already being read by a reader.
+ * Derives each window of the chunk; returns the services to derive whole instead, and what
+ * writes the differences. `firstLoad`: the windows at the first margin, already being read by a reader.
  */
-async function rederiveWindowChunk(
-  trx: Trx, marks: { serviceId: string; from: Date }[], rules: DerivationRules, timeZone: string, firstLoad?: Promise<LoadedWindows>,
-): Promise<string[]> {
+async function deriveWindowChunk(
+  trx: Trx, marks: { serviceId: string; from: Date }[], rules: DerivationRules, firstLoad?: Promise<LoadedWindows>,
+): Promise<{ whole: string[]; write: (timeZone: string) => Promise<void> }> {
   const differences = noDifferences();
   const derivedHere = new Set<string>();
   const whole: string[] = [];
@@ -203,9 +208,9 @@ async function rederiveWindowChunk(
     }
     pending = pending.filter((m) => again.has(m.serviceId));
   }
-  await writeDifferences(trx, derivedHere, differences, timeZone);
-  return whole;
+  return { whole, write: (timeZone) => writeDifferences(trx, derivedHere, differences, timeZone) };
 }
+
 
 async function rederiveChunk(trx: Trx, serviceIds: string[], rules: DerivationRules, timeZone: string): Promise<void> {
   const histories = await loadHistories(trx, serviceIds);

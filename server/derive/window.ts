@@ -86,12 +86,17 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
     owners.set(d.external_id, new Set([...(owners.get(d.external_id) ?? []), d.service_id]));
   }
 
+  // Each window's rows through the (service_id, time) index, as laterals the planner cannot
+  // flatten (offset 0): as joins, it guessed thousands of rows per window and scanned the
+  // whole table per chunk (40 ms for facts, 80 ms for changes at a large organisation).
   const { rows: facts } = await sql<Selectable<Database['deployment_facts']>>`
-    select f.* from ${startsAt} join deployment_facts f on f.service_id = w.service_id and f.finished_at >= w.t1 and (f.finished_at, f.deployment_id) >= (w.t1, w.id1)`.execute(trx);
+    select f.* from ${startsAt} cross join lateral (select * from deployment_facts f where f.service_id = w.service_id and f.finished_at >= w.t1
+      and (f.finished_at, f.deployment_id) >= (w.t1, w.id1) offset 0) f`.execute(trx);
   for (const f of facts) of(f.service_id).facts.push(factOfRow(f));
   const { rows: [changes] } = await sql<{ json: string }>`
     select coalesce(json_agg(json_build_array(w.service_id, ${changeTupleColumns})), '[]')::text as json
-    from ${startsAt} join deployment_changes dc on dc.service_id = w.service_id and dc.deployed_at >= w.t1 and (dc.deployed_at, dc.deployment_id) >= (w.t1, w.id1)`.execute(trx);
+    from ${startsAt} cross join lateral (select * from deployment_changes dc where dc.service_id = w.service_id and dc.deployed_at >= w.t1
+      and (dc.deployed_at, dc.deployment_id) >= (w.t1, w.id1) offset 0) dc`.execute(trx);
   for (const [serviceId, tuple] of JSON.parse(changes!.json) as [string, ChangeTuple][]) of(serviceId).changes.push(changeOfTuple(tuple));
 
   // Commits from the earliest deployed commit's time (less the margin) on; a walk needs nothing older unless it is caught.
@@ -174,7 +179,7 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
     select i.* from unnest(${windowIds}::text[], ${windowIds.map((id) => start.get(id)!.finished_at.toISOString())}::timestamptz[]) as w(service_id, t1)
     cross join lateral (select ${INCIDENT_COLUMNS} from incidents i where i.service_id = w.service_id
       and (coalesce(i.started_at, i.created_at) >= w.t1 or i.created_at >= w.t1 or i.resolved_at >= w.t1
-        or i.cause_commit_sha is not null or i.cause_pull_request is not null)) i
+        or i.cause_commit_sha is not null or i.cause_pull_request is not null) offset 0) i
     union
     select ${INCIDENT_COLUMNS} from incidents i
     where i.deployment_external_id = any(${externalIds}::text[]) or i.resolved_by_deployment_external_id = any(${externalIds}::text[])

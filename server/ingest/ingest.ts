@@ -20,6 +20,7 @@ import {
   type WrittenCommit, type WrittenDeployment, type WrittenIncident, type WrittenPullRequest,
 } from './derivation-marks.js';
 import { validateRecords, type Catalog, type Locator } from './validate.js';
+import { settledLater } from '../lib/settled-later.js';
 
 type Trx = Transaction<Database>;
 type RecordOf<K extends RecordKind> = Extract<NormalizedRecord, { kind: K }>['record'];
@@ -201,8 +202,7 @@ async function pipelined<T, R extends { inserted: boolean }>(
   let next = parts.length ? prepare(parts[0]!) : null;
   for (let i = 0; i < parts.length; i++) {
     const current = next!;
-    const running = current.statement.execute(trx);
-    running.catch(() => {}); // awaited below; a failure meanwhile is not "unhandled"
+    const running = settledLater(current.statement.execute(trx));
     // Let the statement reach the socket (kysely dispatches it a few promise hops on), then build the next.
     await new Promise((resolve) => setImmediate(resolve));
     next = i + 1 < parts.length ? prepare(parts[i + 1]!) : null;

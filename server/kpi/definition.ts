@@ -36,6 +36,12 @@ export interface KpiDefinition {
   description: string;
   /** Rows: scope_type, scope_id, period_start plus the record's own columns. */
   population(filter: CellFilter): RawBuilder<unknown>;
+  /**
+   * The population reads what the derivation writes (deployment_facts, deployment_changes):
+   * in a compute that derived, only the compute transaction itself sees it as it now is
+   * (engine.ts reads the other populations on snapshot readers). A test holds it to the SQL.
+   */
+  readsDerivedFacts: boolean;
   /** Aggregate select list over `population` (must include `count(*)::int as n`). */
   aggregates: RawBuilder<unknown>;
   /** The same aggregate computed in memory, for the engine (rollup.ts). */

@@ -6,15 +6,17 @@ import type { OrgConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { AggregateRow, KpiDefinition } from './definition.js';
+import type { SnapshotReaders } from '../db/snapshot-readers.js';
 import { PERIOD_TYPES, type PeriodType } from './keys.js';
 import { elapsedHours, localDate, periodContaining, periodOfLocalDate, shiftPeriod } from './periods.js';
 import { populationSettings, type CellFilter } from './queries/population.js';
-import { cellKey, groupByPopulation, loadRecords, loadScopes, loadServiceIds, rollupCells, type RolledCell } from './rollup.js';
+import { cellKey, groupByPopulation, loadRecords, loadScopes, loadServiceIds, rollupCells, type LoadedRecords, type RolledCell } from './rollup.js';
 import { KPIS } from './registry.js';
 import { deleteSetting, readSetting, writeSetting } from '../org/settings.js';
 import { derivePending, type DerivationStats } from '../derive/rederive.js';
-import { withSnapshotReaders } from '../derive/snapshot-readers.js';
+import { withSnapshotReaders } from '../db/snapshot-readers.js';
 import { StoredCells, upsertStatements, type CellRow } from './stored-cells.js';
+import { settledLater } from '../lib/settled-later.js';
 
 type Trx = Transaction<Database>;
 
@@ -41,22 +43,41 @@ export async function computeKpis(db: Db, org: OrgConfig, options: { all?: boole
     // Exact percentiles sort each cell's population; the default 4 MB spills those sorts to
     // disk already at a tenth of a large organisation. Local to this transaction.
     await sql`set local work_mem = '64MB'`.execute(trx);
-    // Facts first: re-deriving marks the cells whose facts changed dirty. Other connections read
-    // the next services' inputs meanwhile, where the database has them to spare.
-    const derived = await withSnapshotReaders(db, trx, (readers) => derivePending(trx, org, { readers }));
-    // The organisation file changed ownership or the time zone (sync-org.ts): do everything.
-    const pending = (await readSetting(trx, 'full_recompute_pending')) === true;
-    const all = mode === 'all' || pending;
-    const cells = all ? await computeAll(trx, org, options.now) : await computeDirty(trx, org, options.now);
-    if (pending) await deleteSetting(trx, 'full_recompute_pending');
-    await writeSetting(trx, 'computed_through', options.now.toISOString());
-    return { ran: true, cells, mode: all ? 'all' : 'dirty', derived };
+    // Other connections read what they can meanwhile, where the database has them to spare:
+    // the next services' inputs while one derives, populations while one is rolled up.
+    return withSnapshotReaders(db, trx, async (readers) => {
+      // Facts first: re-deriving marks the cells whose facts changed dirty.
+      const derived = await derivePending(trx, org, { readers });
+      // The organisation file changed ownership or the time zone (sync-org.ts): do everything.
+      const pending = (await readSetting(trx, 'full_recompute_pending')) === true;
+      const all = mode === 'all' || pending;
+      const readersOf = readersFor(readers, derived);
+      const cells = all ? await computeAll(trx, org, options.now, readersOf) : await computeDirty(trx, org, options.now, readersOf);
+      if (pending) await deleteSetting(trx, 'full_recompute_pending');
+      await writeSetting(trx, 'computed_through', options.now.toISOString());
+      return { ran: true, cells, mode: all ? 'all' : 'dirty', derived };
+    });
   });
 }
 
-async function computeAll(trx: Trx, org: OrgConfig, now: Date): Promise<number> {
+/** The snapshot readers (if any) that may read a population, or the stored cells (`null`). */
+type ReadersFor = (kpis: readonly KpiDefinition[] | null) => SnapshotReaders | null;
+
+/**
+ * Readers see the data as this transaction saw it before it derived: they may read what the
+ * derivation does not write (the stored cells, and the populations of raw records), and every
+ * population when it wrote nothing (no service was derived).
+ */
+function readersFor(readers: SnapshotReaders | null, derived: DerivationStats): ReadersFor {
+  return (kpis) => (readers && (derived.services === 0 || !kpis?.some((kpi) => kpi.readsDerivedFacts)) ? readers : null);
+}
+
+async function computeAll(trx: Trx, org: OrgConfig, now: Date, readersOf: ReadersFor): Promise<number> {
+  // Every stored cell, read on a reader if there is one while the first populations are read and rolled up.
+  const readers = readersOf(null);
+  const stored = settledLater(readers ? readers.read((reader) => StoredCells.load(reader, 'all')) : StoredCells.load(trx, 'all'));
   await trx.deleteFrom('dirty_periods').execute();
-  return rollupInto(trx, org, now, await quarterPasses(trx, org.timeZone), await StoredCells.load(trx, 'all'));
+  return rollupInto(trx, org, now, await quarterPasses(trx, org.timeZone), stored, readersOf);
 }
 
 /** One pass of the rollup: the records it reads (anchors in [from, to)) and the cells it keeps. */
@@ -111,7 +132,7 @@ export function periodsClosedBetween(since: Date, now: Date, timeZone: string): 
   return closed;
 }
 
-async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number> {
+async function computeDirty(trx: Trx, org: OrgConfig, now: Date, readersOf: ReadersFor): Promise<number> {
   const dirty = await trx.deleteFrom('dirty_periods').returning(['service_id', 'period_type', sql<string>`period_start::text`.as('period_start')]).execute();
   const since = await lastComputedAt(trx);
   const closed = since ? periodsClosedBetween(since, now, org.timeZone) : [];
@@ -170,46 +191,58 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date): Promise<number
     wanted.set(cell.period_type, keys);
   }
   // Only records inside the listed periods can fall in a listed cell.
-  return rollupInto(trx, org, now, [{ load: { from: new Date(from), to: new Date(to) }, wanted }], stored);
+  return rollupInto(trx, org, now, [{ load: { from: new Date(from), to: new Date(to) }, wanted }], stored, readersOf);
 }
+
+/** Populations read ahead of the one being rolled up, on snapshot readers (each is held in memory until its turn). */
+const READ_AHEAD = 2;
 
 /**
  * Rolls every KPI up into cells (rollup.ts), pass by pass, and stores those that differ from
  * the `stored` ones they replace (stored-cells.ts); the stored cells no pass produced go at
- * the end. Postgres writes earlier cells while later ones are rolled up; one population is
- * held at a time (read ahead, a second one raised the peak memory of a large organisation's
- * full recompute by 30 MB and saved nothing).
+ * the end. Postgres writes earlier cells while later ones are rolled up. The populations
+ * snapshot readers may read are read ahead on them, on the other core, while this one rolls
+ * up; the rest are read on the transaction in turn (read ahead there, a second population
+ * raised the peak memory of a large organisation's full recompute by 30 MB and saved nothing).
  */
-async function rollupInto(trx: Trx, org: OrgConfig, now: Date, passes: Pass[], stored: StoredCells): Promise<number> {
+async function rollupInto(
+  trx: Trx, org: OrgConfig, now: Date, passes: Pass[], storedCells: StoredCells | Promise<StoredCells>, readersOf: ReadersFor,
+): Promise<number> {
   const scopes = await loadScopes(trx);
   const services = await loadServiceIds(trx);
   const settings = populationSettings(org);
   const writes = new BoundedWrites(2);
+  const steps = passes.flatMap((pass) => groupByPopulation(KPIS).map((kpis) => ({ pass, kpis })));
+  const readAhead = new Map<number, Promise<LoadedRecords>>();
+  const readAheadOf = (i: number) => {
+    const step = steps[i];
+    const readers = step ? readersOf(step.kpis) : null;
+    if (!step || !readers || readAhead.has(i)) return;
+    readAhead.set(i, settledLater(readers.read((reader) => loadRecords(reader, step.kpis, settings, step.pass.load, services))));
+  };
+  // One pass (a dirty run) holds the records of the periods it recomputes only: all its populations can be read at once.
+  const depth = passes.length === 1 ? steps.length : READ_AHEAD;
   let cells = 0;
-  for (const pass of passes) {
-    for (const kpis of groupByPopulation(KPIS)) {
-      const records = await loadRecords(trx, kpis, settings, pass.load, services);
-      for (const kpi of kpis) {
-        for (const periodType of PERIOD_TYPES) {
-          const wanted = pass.wanted?.get(periodType);
-          if (pass.wanted && !wanted) continue;
-          const rolled = rollupCells(records, scopes, kpi, periodType, org.timeZone, { wanted, startsFrom: pass.startsFrom, startsBefore: pass.startsBefore });
-          cells += rolled.length;
-          await writeCells(trx, kpi, periodType, rolled, org.timeZone, now, stored, writes);
-        }
+  for (const [i, { pass, kpis }] of steps.entries()) {
+    for (let ahead = 0; ahead <= depth; ahead++) readAheadOf(i + ahead);
+    const records = await (readAhead.get(i) ?? loadRecords(trx, kpis, settings, pass.load, services));
+    readAhead.delete(i);
+    const stored = await storedCells;
+    for (const kpi of kpis) {
+      for (const periodType of PERIOD_TYPES) {
+        const wanted = pass.wanted?.get(periodType);
+        if (pass.wanted && !wanted) continue;
+        const rolled = rollupCells(records, scopes, kpi, periodType, org.timeZone, { wanted, startsFrom: pass.startsFrom, startsBefore: pass.startsBefore });
+        cells += rolled.length;
+        await writeCells(trx, kpi, periodType, rolled, org.timeZone, now, stored, writes);
       }
     }
   }
   await writes.drain();
-  await stored.deleteLeftover(trx);
+  await (await storedCells).deleteLeftover(trx);
   return cells;
 }
 
-/** Marks a promise handled now (it is awaited later), so an early rejection is not "unhandled". */
-function settledLater<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
-}
 
 /** Statements in flight, at most `limit` at once, so pending cells cannot pile up in memory. */
 class BoundedWrites {

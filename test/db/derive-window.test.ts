@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordKind } from '../../connectors/contract.js';
 import type { Db } from '../../server/db/database.js';
 import { derivePending, rederiveServices, type DerivationStats } from '../../server/derive/rederive.js';
-import { withSnapshotReaders } from '../../server/derive/snapshot-readers.js';
+import { withSnapshotReaders } from '../../server/db/snapshot-readers.js';
 import { ingestInTransaction } from '../../server/ingest/ingest.js';
 import { Random } from '../../server/lib/random.js';
 import { createHarness, normalized, type Harness } from '../harness.js';

@@ -50,6 +50,7 @@ export const buildSuccessRate: KpiDefinition = {
   recordKind: 'ci_run',
   description: 'CI runs on default branches that succeeded / those that succeeded or failed, by finish time (cancelled and skipped runs left out); median and p90 run duration alongside.',
   population: defaultBranchRuns,
+  readsDerivedFacts: false,
   // A run without a start time has no duration: it counts for the rate, not for the percentiles.
   aggregates: sql`count(*)::int as n, (count(*) filter (where status = 'success'))::int as success,
     (count(*) filter (where status = 'failure'))::int as failure,

@@ -26,7 +26,9 @@ const deploymentExplainColumns = sql`
      select dc.repository, dc.sha, dc.authored_at, (dc.lead_time_seconds / 3600.0)::float8 as lead_time_hours,
        dc.pull_request_number, cm.author
      from deployment_changes dc left join commits cm on cm.repository = dc.repository and cm.sha = dc.sha
-     where dc.deployment_id = p.deployment_id order by dc.authored_at limit 50) c) as shipped_commits,
+     -- A deployment's changes carry its service and finish time: found through (service_id, deployed_at).
+     where dc.service_id = p.service_id and dc.deployed_at = p.finished_at and dc.deployment_id = p.deployment_id
+     order by dc.authored_at limit 50) c) as shipped_commits,
   (select coalesce(json_agg(json_build_object('id', i.id, 'source', i.source, 'external_id', i.external_id,
      'title', i.title, 'severity', i.severity, 'created_at', i.created_at, 'resolved_at', i.resolved_at, 'url', i.url) order by i.created_at), '[]'::json)
    from incidents i where i.id = any(p.failure_incident_ids) or i.id = p.rework_incident_id) as incidents,
@@ -43,6 +45,7 @@ export const deploymentFrequency: KpiDefinition = {
   recordKind: 'deployment',
   description: 'Successful production deployments in the period, per day; also the count and deploy days per week.',
   population: productionDeployments,
+  readsDerivedFacts: true,
   aggregates: sql`count(*)::int as n, count(distinct local_day)::int as deploy_days`,
   rollup: {
     columns: { local_day: sql`p.local_day` },
@@ -78,6 +81,7 @@ export const changeFailureRate: KpiDefinition = {
   recordKind: 'deployment',
   description: 'Failed production deployments / production deployments; failed = explicit incident link, rollback, or implicit service-scoped incident.',
   population: productionDeployments,
+  readsDerivedFacts: true,
   aggregates: sql`count(*)::int as n, (count(*) filter (where is_failed))::int as failed,
     (count(*) filter (where failure_reason = 'incident_link'))::int as incident_link,
     (count(*) filter (where failure_reason = 'rollback'))::int as rollback,
@@ -118,6 +122,7 @@ export const reworkRate: KpiDefinition = {
   recordKind: 'deployment',
   description: 'Production deployments that were unplanned fixes for a production incident / production deployments (DORA 2024).',
   population: productionDeployments,
+  readsDerivedFacts: true,
   aggregates: sql`count(*)::int as n, (count(*) filter (where is_rework))::int as rework,
     (count(*) filter (where rework_reason = 'incident_fix_link'))::int as incident_fix_link,
     (count(*) filter (where rework_reason = 'resolved_incident'))::int as resolved_incident,

@@ -42,6 +42,7 @@ export const escapedDefects: KpiDefinition = {
   recordKind: 'bug',
   description: 'Bugs found in production and created in the period (open or closed), weighted by severity: sev1 10, sev2 5, sev3 3, sev4 1, sev5 1.',
   population: escapedBugs,
+  readsDerivedFacts: false,
   aggregates: sql`count(*)::int as n, sum(weight)::int as weighted,
     ${sql.join(SEVERITIES.map((s) => sql`(count(*) filter (where severity = ${sql.lit(s)}))::int as ${sql.ref(s)}`))}`,
   rollup: {

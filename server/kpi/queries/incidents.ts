@@ -42,6 +42,7 @@ export const timeToRestore: KpiDefinition = {
   recordKind: 'incident',
   description: 'Median of incident resolved − created (or started) over incidents resolved in the period; sev1–2 reported alongside.',
   population: resolvedIncidents,
+  readsDerivedFacts: false,
   aggregates: sql`count(*)::int as n, ${percentile(0.5, sql`duration_minutes`)} as p50, ${percentile(0.9, sql`duration_minutes`)} as p90,
     (count(*) filter (where ${severe}))::int as severe_n, ${percentile(0.5, sql`duration_minutes`, severe)} as severe_p50`,
   rollup: {
@@ -74,6 +75,7 @@ export const timeToRestoreSev12: KpiDefinition = {
   recordKind: 'incident',
   description: 'Median of incident resolved − created (or started) over sev1–2 incidents resolved in the period; p90 alongside.',
   population: resolvedSevereIncidents,
+  readsDerivedFacts: false,
   ...medianWithP90('duration_minutes'),
   explainOrder: sql`p.duration_minutes desc, p.incident_id`,
 };
@@ -102,6 +104,7 @@ export const failedDeploymentRecoveryTime: KpiDefinition = {
   recordKind: 'failed_deployment',
   description: 'Median of (incident resolved − failed deployment finished) for failed production deployments with incidents, anchored on resolution.',
   population: recoveredFailedDeployments,
+  readsDerivedFacts: true,
   ...medianWithP90('duration_minutes'),
   explainColumns: sql`(select coalesce(json_agg(json_build_object('id', i.id, 'source', i.source, 'external_id', i.external_id,
      'title', i.title, 'severity', i.severity, 'created_at', i.created_at, 'resolved_at', i.resolved_at, 'url', i.url) order by i.created_at), '[]'::json)

@@ -29,6 +29,7 @@ export const leadTimeForChanges: KpiDefinition = {
   recordKind: 'change',
   description: 'Median time from a commit being authored to the production deployment that shipped it; p75 and p90 alongside.',
   population: shippedChanges,
+  readsDerivedFacts: true,
   aggregates: sql`count(*)::int as n, ${percentile(0.5, sql`lead_time_hours`)} as p50,
     ${percentile(0.75, sql`lead_time_hours`)} as p75, ${percentile(0.9, sql`lead_time_hours`)} as p90`,
   rollup: {

@@ -33,6 +33,7 @@ export const prCycleTime: KpiDefinition = {
   recordKind: 'pull_request',
   description: 'Median of merged − opened over the pull requests merged in the period (open and closed-unmerged ones are left out); p90 alongside.',
   population: mergedPullRequests,
+  readsDerivedFacts: false,
   ...medianWithP90('cycle_time_hours'),
   explainOrder: sql`p.cycle_time_hours desc, p.merged_at desc, p.pull_request_id, p.service_id`,
 };

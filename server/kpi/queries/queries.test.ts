@@ -26,3 +26,10 @@ from population group by scope_type, scope_id, period_start`.compile(db);
   const text = `-- ${kpi.name}: aggregate over one cell\n${query.sql.replace(/\n\s*\n/g, '\n')}\n-- parameters: ${JSON.stringify(query.parameters)}\n`;
   await expect(text).toMatchFileSnapshot(`./__snapshots__/${key}.sql`);
 });
+
+// The engine reads a population on a snapshot reader only when the KPI says the derivation
+// does not write what it reads (engine.ts readersFor): a wrong flag would read stale facts.
+it.each(KPIS.map((kpi) => [kpi.key, kpi] as const))('%s says whether its population reads derived facts', (_key, kpi) => {
+  const records = kpi.population({ ...cell, mode: 'records' }).compile(db).sql;
+  expect(/\bdeployment_(facts|changes)\b/.test(records)).toBe(kpi.readsDerivedFacts);
+});

@@ -42,6 +42,7 @@ export const timeToAcknowledge: KpiDefinition = {
   recordKind: 'incident',
   description: 'Median of incident acknowledged − created, over incidents acknowledged in the period (an incident counts in the period it was acknowledged; never-acknowledged ones are left out); p90 alongside.',
   population: acknowledgedIncidents,
+  readsDerivedFacts: false,
   ...medianWithP90('acknowledge_minutes'),
   explainOrder: sql`p.acknowledge_minutes desc, p.incident_id`,
 };
@@ -83,6 +84,7 @@ export const incidentRecurrenceRate: KpiDefinition = {
   recordKind: 'incident',
   description: 'Incidents created in the period whose root cause (root-cause key, else grouping key, else service + normalised title) matches an earlier incident within the recurrence window (default 90 days) / incidents created.',
   population: createdIncidents,
+  readsDerivedFacts: false,
   aggregates: sql`count(*)::int as n, (count(*) filter (where is_recurrence))::int as recurrent`,
   rollup: {
     columns: { is_recurrence: sql`p.is_recurrence` },
@@ -109,6 +111,7 @@ export const incidentCount: KpiDefinition = {
   recordKind: 'incident',
   description: 'Incidents created in the period (open or resolved), by severity.',
   population: createdIncidents,
+  readsDerivedFacts: false,
   aggregates: sql`count(*)::int as n, ${sql.join(SEVERITIES.map((s) => sql`(count(*) filter (where severity = ${sql.lit(s)}))::int as ${sql.ref(s)}`))}`,
   rollup: {
     columns: { severity: sql`p.severity` },
@@ -160,6 +163,7 @@ export const onCallPages: KpiDefinition = {
   recordKind: 'incident',
   description: 'Pages (high-urgency or sev1–2 incidents) created in the period, per week of the period so far; at org and parent-team scope the total of their services. Details: the share created outside 09:00–18:00 weekdays in the owning team\'s time zone.',
   population: pages,
+  readsDerivedFacts: false,
   aggregates: sql`count(*)::int as n, (count(*) filter (where off_hours))::int as off_hours, count(distinct owner_team_id)::int as teams`,
   rollup: {
     columns: { off_hours: sql`p.off_hours`, owner_team_id: sql`p.owner_team_id` },

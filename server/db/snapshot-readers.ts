@@ -1,12 +1,13 @@
-// Reads of the derivation on other connections while the compute transaction goes on: each
-// reader is a read-only transaction that imports the compute transaction's snapshot
-// (pg_export_snapshot), so it sees the data exactly as the compute saw it when derivation
-// began. A windowed derivation reads each chunk of services' inputs and writes only those
-// services' facts and changes (rederive.ts), so the next chunks' inputs can be read meanwhile,
-// on the other core, without waiting for this chunk's writes: none of them is among its inputs.
+// Reads of the compute on other connections while its transaction goes on: each reader is a
+// read-only transaction that imports the compute transaction's snapshot (pg_export_snapshot),
+// so it sees the data exactly as the compute saw it when it began, and none of what the
+// compute has written since. Two users: a windowed derivation reads the next chunks of
+// services' inputs (rederive.ts), none of which is among the rows the current chunk writes;
+// the rollup reads populations of tables the derivation does not write, or of every table
+// when it wrote nothing (kpi/engine.ts). Either way, on the other core.
 import { sql, type Transaction } from 'kysely';
-import { connectionsOf, type Db } from '../db/database.js';
-import type { Database } from '../db/schema.js';
+import { connectionsOf, type Db } from './database.js';
+import type { Database } from './schema.js';
 
 type Trx = Transaction<Database>;
 
@@ -26,8 +27,8 @@ export async function withSnapshotReaders<T>(db: Db, trx: Trx, use: (readers: Sn
   // One connection is the compute transaction's; leave another for the API and the scheduler.
   const count = Math.min(MAX_READERS, connectionsOf(db) - 2);
   if (count < 1) return use(null);
-  const { rows } = await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(trx);
-  const snapshot = rows[0]!.id;
+  const { rows } = await sql<{ id: string; work_mem: string }>`select pg_export_snapshot() as id, current_setting('work_mem') as work_mem`.execute(trx);
+  const { id: snapshot, work_mem: workMem } = rows[0]!;
   if (!/^[0-9A-F]+-[0-9A-F]+-[0-9]+$/i.test(snapshot)) throw new Error(`unexpected snapshot id ${snapshot}`);
   const open = (readers: Trx[]): Promise<T> => {
     if (readers.length === count) return use(queue(readers));
@@ -36,6 +37,8 @@ export async function withSnapshotReaders<T>(db: Db, trx: Trx, use: (readers: Sn
         await sql`set transaction snapshot ${sql.lit(snapshot)}`.execute(reader);
         // As on the compute transaction (rederive.ts withoutJit): many small index lookups the JIT only slows.
         await sql`select set_config('jit', 'off', true)`.execute(reader);
+        // The compute's own memory for sorts and aggregates (engine.ts sets it on its transaction).
+        await sql`select set_config('work_mem', ${workMem}, true)`.execute(reader);
         return open([...readers, reader]);
       }));
   };
