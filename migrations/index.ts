@@ -10,7 +10,7 @@ import * as incidentSources from './2026_11_30_0006_incident_sources.js';
 import * as ciRuns from './2026_11_30_0007_ci_runs.js';
 import * as bugs from './2026_11_30_0008_bugs.js';
 import * as pullRequestsMerged from './2026_11_30_0009_pull_requests_merged.js';
-import * as derivedRowsWithoutChecks from './2026_11_30_0010_derived_rows_without_checks.js';
+import * as derivationIndexes from './2026_11_30_0010_derivation_indexes.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_core_tables': coreTables,
@@ -22,5 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0007_ci_runs': ciRuns,
   '2026_11_30_0008_bugs': bugs,
   '2026_11_30_0009_pull_requests_merged': pullRequestsMerged,
-  '2026_11_30_0010_derived_rows_without_checks': derivedRowsWithoutChecks,
+  '2026_11_30_0010_derivation_indexes': derivationIndexes,
 };

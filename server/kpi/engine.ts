@@ -15,7 +15,7 @@ import { KPIS } from './registry.js';
 import { deleteSetting, readSetting, writeSetting } from '../org/settings.js';
 import { derivePending, type DerivationStats } from '../derive/rederive.js';
 import { withSnapshotReaders } from '../db/snapshot-readers.js';
-import { StoredCells, upsertStatements, type CellRow } from './stored-cells.js';
+import { CellUpserts, StoredCells, type CellRow, type ListedCell } from './stored-cells.js';
 import { settledLater } from '../lib/settled-later.js';
 
 type Trx = Transaction<Database>;
@@ -137,48 +137,37 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date, readersOf: Read
   const since = await lastComputedAt(trx);
   const closed = since ? periodsClosedBetween(since, now, org.timeZone) : [];
   if (!dirty.length && !closed.length) return 0;
-  await sql`create temp table compute_cells (period_type text not null, scope_type text not null, scope_id text not null,
-    period_start date not null, primary key (period_type, scope_type, scope_id, period_start)) on commit drop`.execute(trx);
-  // A dirty service period dirties the same period of every scope the service counted for
-  // at any time during it (ownership can change mid-period).
-  for (let i = 0; i < dirty.length; i += 5000) {
-    const chunk = dirty.slice(i, i + 5000);
-    await sql`
-      insert into compute_cells (period_type, scope_type, scope_id, period_start)
-      select distinct d.period_type, sm.scope_type, sm.scope_id, d.period_start
-      from unnest(${chunk.map((d) => d.service_id)}::text[], ${chunk.map((d) => d.period_type)}::text[], ${chunk.map((d) => d.period_start)}::date[])
-        as d(service_id, period_type, period_start)
-      join scope_members sm on sm.service_id = d.service_id
-        and sm.valid_from < timezone(${org.timeZone}, (d.period_start + (case d.period_type when 'week' then interval '7 days'
-          when 'month' then interval '1 month' else interval '3 months' end))::timestamp)
-        and sm.valid_to > timezone(${org.timeZone}, d.period_start::timestamp)
-      on conflict do nothing`.execute(trx);
-  }
-  if (closed.length) {
-    // kpi_values' one index leads with the scope: its scopes are walked (a loose index scan,
-    // one descent each) and each scope's cells of the closed periods looked up, where a join
-    // on the period alone read the whole table (90 ms at a large organisation).
-    await sql`
-      with recursive scopes as (
-        (select scope_type, scope_id from kpi_values order by scope_type, scope_id limit 1)
-        union all
-        select next.scope_type, next.scope_id from scopes s cross join lateral (
-          select k.scope_type, k.scope_id from kpi_values k where (k.scope_type, k.scope_id) > (s.scope_type, s.scope_id)
-          order by k.scope_type, k.scope_id limit 1) next
-      )
-      insert into compute_cells (period_type, scope_type, scope_id, period_start)
-      select distinct k.period_type, k.scope_type, k.scope_id, k.period_start
-      from unnest(${closed.map((c) => c.periodType)}::text[], ${closed.map((c) => c.start)}::date[], ${closed.map((c) => c.endAt.toISOString())}::timestamptz[])
-        as c(period_type, period_start, end_at)
-      cross join scopes s
-      join kpi_values k on k.scope_type = s.scope_type and k.scope_id = s.scope_id and k.period_type = c.period_type and k.period_start = c.period_start
-        and k.computed_at < c.end_at
-      on conflict do nothing`.execute(trx);
-  }
-  const { rows: listed } = await sql<{ period_type: PeriodType; scope_type: string; scope_id: string; period_start: string }>`
-    select period_type, scope_type, scope_id, period_start::text as period_start from compute_cells`.execute(trx);
+  // A dirty service period dirties the same period of every scope the service counted for at
+  // any time during it (ownership can change mid-period). A closed period recomputes the cells
+  // computed while it was open: kpi_values' one index leads with the scope, so its scopes are
+  // walked (a loose index scan, one descent each) and each scope's cells of the closed periods
+  // looked up, where a join on the period alone read the whole table (90 ms at a large organisation).
+  const { rows: listed } = await sql<ListedCell>`
+    with recursive scopes as (
+      (select scope_type, scope_id from kpi_values where ${closed.length > 0} order by scope_type, scope_id limit 1)
+      union all
+      select next.scope_type, next.scope_id from scopes s cross join lateral (
+        select k.scope_type, k.scope_id from kpi_values k where (k.scope_type, k.scope_id) > (s.scope_type, s.scope_id)
+        order by k.scope_type, k.scope_id limit 1) next
+    )
+    select d.period_type, sm.scope_type, sm.scope_id, d.period_start::text as period_start
+    from unnest(${dirty.map((d) => d.service_id)}::text[], ${dirty.map((d) => d.period_type)}::text[], ${dirty.map((d) => d.period_start)}::date[])
+      as d(service_id, period_type, period_start)
+    join scope_members sm on sm.service_id = d.service_id
+      and sm.valid_from < timezone(${org.timeZone}, (d.period_start + (case d.period_type when 'week' then interval '7 days'
+        when 'month' then interval '1 month' else interval '3 months' end))::timestamp)
+      and sm.valid_to > timezone(${org.timeZone}, d.period_start::timestamp)
+    union
+    select k.period_type, k.scope_type, k.scope_id, k.period_start::text
+    from unnest(${closed.map((c) => c.periodType)}::text[], ${closed.map((c) => c.start)}::date[], ${closed.map((c) => c.endAt.toISOString())}::timestamptz[])
+      as c(period_type, period_start, end_at)
+    cross join scopes s
+    join kpi_values k on k.scope_type = s.scope_type and k.scope_id = s.scope_id and k.period_type = c.period_type and k.period_start = c.period_start
+      and k.computed_at < c.end_at`.execute(trx);
   if (!listed.length) return 0;
-  const stored = await StoredCells.load(trx, 'compute_cells');
+  // The stored twins are read on a reader, if there is one, while the first population is read here.
+  const readers = readersOf(null);
+  const stored = settledLater(readers ? readers.read((reader) => StoredCells.load(reader, listed)) : StoredCells.load(trx, listed));
   const wanted = new Map<PeriodType, Set<string>>();
   let from = Infinity;
   let to = -Infinity;
@@ -212,6 +201,7 @@ async function rollupInto(
   const services = await loadServiceIds(trx);
   const settings = populationSettings(org);
   const writes = new BoundedWrites(2);
+  const upserts = new CellUpserts(now, (statement) => writes.add(statement.execute(trx)));
   const steps = passes.flatMap((pass) => groupByPopulation(KPIS).map((kpis) => ({ pass, kpis })));
   const readAhead = new Map<number, Promise<LoadedRecords>>();
   const readAheadOf = (i: number) => {
@@ -234,10 +224,11 @@ async function rollupInto(
         if (pass.wanted && !wanted) continue;
         const rolled = rollupCells(records, scopes, kpi, periodType, org.timeZone, { wanted, startsFrom: pass.startsFrom, startsBefore: pass.startsBefore });
         cells += rolled.length;
-        await writeCells(trx, kpi, periodType, rolled, org.timeZone, now, stored, writes);
+        await upserts.add(kpi.key, periodType, stored.changed(kpi.key, periodType, cellRows(kpi, periodType, rolled, org.timeZone, now)));
       }
     }
   }
+  await upserts.flush();
   await writes.drain();
   await (await storedCells).deleteLeftover(trx);
   return cells;
@@ -277,17 +268,14 @@ export async function aggregateKpi(db: Db | Trx, kpi: KpiDefinition, filter: Cel
   return rows;
 }
 
-/** Stores the rolled-up cells whose content differs from their stored twins'. */
-async function writeCells(
-  trx: Trx, kpi: KpiDefinition, periodType: PeriodType, cells: RolledCell[], timeZone: string, now: Date, stored: StoredCells, writes: BoundedWrites,
-): Promise<void> {
+/** The rolled-up cells' stored content: value, n and details as the KPI turns its aggregate into them. */
+function cellRows(kpi: KpiDefinition, periodType: PeriodType, cells: RolledCell[], timeZone: string, now: Date): CellRow[] {
   // Every scope's cell of a period has the same length so far: one period lookup (luxon) per period, not per cell.
   const hoursOf = new Map<string, number>();
-  const rows: CellRow[] = cells.map((cell) => {
+  return cells.map((cell) => {
     let hours = hoursOf.get(cell.periodStart);
     if (hours === undefined) hoursOf.set(cell.periodStart, (hours = elapsedHours(periodOfLocalDate(periodType, cell.periodStart, timeZone), now)));
     const { value, n, details } = kpi.toValue({ scope_type: cell.scopeType, scope_id: cell.scopeId, period_start: cell.periodStart, ...cell.row }, hours);
     return { scopeType: cell.scopeType, scopeId: cell.scopeId, periodStart: cell.periodStart, value, n, detailsJson: JSON.stringify(details) };
   });
-  for (const statement of upsertStatements(kpi.key, periodType, stored.changed(kpi.key, periodType, rows), now)) await writes.add(statement.execute(trx));
 }

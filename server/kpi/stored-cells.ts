@@ -11,6 +11,14 @@ import type { PeriodType } from './keys.js';
 
 type Trx = Transaction<Database>;
 
+/** A cell a dirty run recomputes, as the engine lists them. */
+export interface ListedCell {
+  period_type: PeriodType;
+  scope_type: string;
+  scope_id: string;
+  period_start: string;
+}
+
 /** A cell to store: its content as the engine writes it, `details` already JSON text. */
 export interface CellRow {
   scopeType: string;
@@ -68,12 +76,13 @@ export class StoredCells {
 
   private constructor() {}
 
-  /** Every stored cell, or those listed in the `compute_cells` temporary table (a dirty run). */
-  static async load(trx: Trx, only: 'all' | 'compute_cells', scopesPerRead = SCOPES_PER_READ): Promise<StoredCells> {
+  /** Every stored cell, or those of the listed (period type, scope, period) cells (a dirty run). */
+  static async load(trx: Trx, only: 'all' | ListedCell[], scopesPerRead = SCOPES_PER_READ): Promise<StoredCells> {
     const stored = new StoredCells();
-    if (only === 'compute_cells') {
-      await stored.read(trx, sql`compute_cells cc join kpi_values k on k.period_type = cc.period_type and k.scope_type = cc.scope_type
-        and k.scope_id = cc.scope_id and k.period_start = cc.period_start`);
+    if (only !== 'all') {
+      await stored.read(trx, sql`unnest(${only.map((c) => c.period_type)}::text[], ${only.map((c) => c.scope_type)}::text[], ${only.map((c) => c.scope_id)}::text[],
+          ${only.map((c) => c.period_start)}::date[]) as cc(period_type, scope_type, scope_id, period_start)
+        join kpi_values k on k.period_type = cc.period_type and k.scope_type = cc.scope_type and k.scope_id = cc.scope_id and k.period_start = cc.period_start`);
       return stored;
     }
     // Every cell, some scopes at a time: read at once, a large organisation's 320k cells took
@@ -175,21 +184,36 @@ export class StoredCells {
 const CELLS_PER_STATEMENT = 5000;
 
 /**
- * Statements that insert the cells or replace their stored twins, stamped `now`, to run one
- * by one. `details` goes in as the JSON text it is, spliced into each row's JSON.
+ * Gathers the cells to store, of any KPI and period type, into statements that insert them or
+ * replace their stored twins, stamped `now`; `run` runs each one (a statement a KPI and period
+ * type made an incremental week 39 round trips, most of them small). `details` goes in as the
+ * JSON text it is, spliced into each row's JSON.
  */
-export function* upsertStatements(kpi: string, periodType: PeriodType, cells: CellRow[], now: Date) {
-  for (let i = 0; i < cells.length; i += CELLS_PER_STATEMENT) {
-    const rows = cells.slice(i, i + CELLS_PER_STATEMENT).map((cell) => {
-      const head = JSON.stringify({ scope_type: cell.scopeType, scope_id: cell.scopeId, period_start: cell.periodStart, value: cell.value, n: cell.n });
-      return `${head.slice(0, -1)},"details":${cell.detailsJson}}`;
-    });
+export class CellUpserts {
+  private rows: string[] = [];
+
+  constructor(private readonly now: Date, private readonly run: (statement: RawBuilder<unknown>) => Promise<void>) {}
+
+  async add(kpi: string, periodType: PeriodType, cells: CellRow[]): Promise<void> {
+    for (const cell of cells) {
+      const head = JSON.stringify({ kpi_key: kpi, period_type: periodType, scope_type: cell.scopeType, scope_id: cell.scopeId, period_start: cell.periodStart, value: cell.value, n: cell.n });
+      this.rows.push(`${head.slice(0, -1)},"details":${cell.detailsJson}}`);
+      if (this.rows.length >= CELLS_PER_STATEMENT) await this.flush();
+    }
+  }
+
+  /** Runs the statement of the cells gathered so far. */
+  async flush(): Promise<void> {
+    if (!this.rows.length) return;
+    const json = `[${this.rows.join(',')}]`;
+    this.rows = [];
     // A json column of json_to_recordset is the value's text as sent: stored as the engine wrote it.
-    yield sql`
+    await this.run(sql`
       insert into kpi_values (kpi_key, scope_type, scope_id, period_type, period_start, value, n, details, computed_at)
-      select ${kpi}, r.scope_type, r.scope_id, ${periodType}, r.period_start, r.value, r.n, r.details, ${now.toISOString()}::timestamptz
-      from json_to_recordset(${`[${rows.join(',')}]`}::json) as r(scope_type text, scope_id text, period_start date, value float8, n integer, details json)
+      select r.kpi_key, r.scope_type, r.scope_id, r.period_type, r.period_start, r.value, r.n, r.details, ${this.now.toISOString()}::timestamptz
+      from json_to_recordset(${json}::json)
+        as r(kpi_key text, period_type text, scope_type text, scope_id text, period_start date, value float8, n integer, details json)
       on conflict (scope_type, scope_id, period_type, period_start, kpi_key)
-      do update set value = excluded.value, n = excluded.n, details = excluded.details, computed_at = excluded.computed_at`;
+      do update set value = excluded.value, n = excluded.n, details = excluded.details, computed_at = excluded.computed_at`);
   }
 }
