@@ -93,10 +93,9 @@ interface Pass {
 /**
  * A full recompute works one quarter at a time: each pass holds one quarter's records, not the
  * whole history. (At a large organisation the whole history's 1M changes kept ~60 MB live, and
- * V8 let the heap grow to four times that between collections.) A pass keeps the cells of the
- * periods starting in its quarter and reads their records: its last week runs up to 6 days
- * past the quarter's end. The first and last passes are open-ended, so every record is read
- * whatever the range below says; the range only balances the passes.
+ * V8 let the heap grow to four times that between collections.) The first and last passes are
+ * open-ended, so every record is read whatever the range below says; the range only balances
+ * the passes.
  */
 async function quarterPasses(trx: Trx, timeZone: string): Promise<Pass[]> {
   const { rows } = await sql<{ first: Date | null; last: Date | null }>`
@@ -104,14 +103,27 @@ async function quarterPasses(trx: Trx, timeZone: string): Promise<Pass[]> {
       greatest((select max(finished_at) from deployment_facts), (select max(resolved_at) from incidents)) as last`.execute(trx);
   const { first, last } = rows[0] ?? {};
   if (!first || !last) return [{ load: {} }];
-  const quarters = [periodContaining('quarter', new Date(first), timeZone)];
-  while (quarters.at(-1)!.endAt <= new Date(last)) quarters.push(shiftPeriod(quarters.at(-1)!, 1, timeZone));
+  return passesBetween(new Date(first), new Date(last), timeZone, {});
+}
+
+/**
+ * One pass per quarter from `first`'s to `last`'s. A pass keeps the cells of the periods
+ * starting in its quarter and reads their records: its last week runs up to 6 days past the
+ * quarter's end. The first pass reads from `ends.from` on, the last up to `ends.to` (no end: every record).
+ */
+function passesBetween(first: Date, last: Date, timeZone: string, ends: Pass['load'], wanted?: Pass['wanted']): Pass[] {
+  const quarters = [periodContaining('quarter', first, timeZone)];
+  while (quarters.at(-1)!.endAt <= last) quarters.push(shiftPeriod(quarters.at(-1)!, 1, timeZone));
   return quarters.map((quarter, i) => {
     const next = quarters[i + 1];
-    if (!next) return i === 0 ? { load: {} } : { load: { from: quarter.startAt }, startsFrom: quarter.start };
-    const lastWeek = periodContaining('week', new Date(quarter.endAt.getTime() - 1), timeZone);
-    const load = { to: lastWeek.endAt, ...(i > 0 ? { from: quarter.startAt } : {}) };
-    return { load, startsBefore: next.start, ...(i > 0 ? { startsFrom: quarter.start } : {}) };
+    const from = i > 0 ? quarter.startAt : ends.from;
+    const to = next ? periodContaining('week', new Date(quarter.endAt.getTime() - 1), timeZone).endAt : ends.to;
+    return {
+      load: { ...(from ? { from } : {}), ...(to ? { to } : {}) },
+      ...(i > 0 ? { startsFrom: quarter.start } : {}),
+      ...(next ? { startsBefore: next.start } : {}),
+      ...(wanted ? { wanted } : {}),
+    };
   });
 }
 
@@ -179,8 +191,9 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date, readersOf: Read
     keys.add(cellKey(cell.scope_type, cell.scope_id, cell.period_start));
     wanted.set(cell.period_type, keys);
   }
-  // Only records inside the listed periods can fall in a listed cell.
-  return rollupInto(trx, org, now, [{ load: { from: new Date(from), to: new Date(to) }, wanted }], stored, readersOf);
+  // Only records inside the listed periods can fall in a listed cell; a quarter of them at a
+  // time, as a full recompute reads them (the first compute after a load lists every period).
+  return rollupInto(trx, org, now, passesBetween(new Date(from), new Date(to - 1), org.timeZone, { from: new Date(from), to: new Date(to) }, wanted), stored, readersOf);
 }
 
 /** Populations read ahead of the one being rolled up, on snapshot readers (each is held in memory until its turn). */
@@ -210,7 +223,7 @@ async function rollupInto(
     if (!step || !readers || readAhead.has(i)) return;
     readAhead.set(i, settledLater(readers.read((reader) => loadRecords(reader, step.kpis, settings, step.pass.load, services))));
   };
-  // One pass (a dirty run) holds the records of the periods it recomputes only: all its populations can be read at once.
+  // One pass holds a quarter's records at most: all its populations can be read at once.
   const depth = passes.length === 1 ? steps.length : READ_AHEAD;
   let cells = 0;
   for (const [i, { pass, kpis }] of steps.entries()) {
