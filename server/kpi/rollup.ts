@@ -173,11 +173,14 @@ export function rollupCells(records: LoadedRecords, scopes: Scopes, kpi: KpiDefi
   let included: Uint8Array | undefined;
   if (wanted) {
     included = new Uint8Array(scopes.list.length * periods);
+    const wantedPeriods = new Uint8Array(periods);
     scopes.list.forEach((scope, s) => {
       periodStarts.forEach((start, p) => {
-        if (wanted.has(cellKey(scope.scopeType, scope.scopeId, start))) included![s * periods + p] = 1;
+        if (wanted.has(cellKey(scope.scopeType, scope.scopeId, start))) included![s * periods + p] = wantedPeriods[p] = 1;
       });
     });
+    // A period none of whose cells is wanted (a dirty week's neighbours in its quarter): its records are skipped at once.
+    for (let p = 0; p < periods; p++) if (!wantedPeriods[p]) outside[p] = 1;
   }
   // Counting sort of (cell, record) pairs: one pass counts each cell's records, the second
   // places them. A record joins a scope's cell when the membership holds at its anchor.
