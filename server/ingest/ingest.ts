@@ -275,23 +275,29 @@ const byKey = <T extends Record<string, unknown>>(rows: T[], keys: (keyof T)[]) 
   return (written: Record<string, unknown>) => map.get(keys.map((key) => String(written[key as string])).join('\u0000'))!;
 };
 
+// The derivation marks of commits and pull requests are worked out once for the whole batch,
+// after its last statement, not per statement: a few queries per batch rather than per 1,000
+// rows, and a parent sent later in the same batch is found written rather than missing.
 async function upsertCommits(trx: Trx, context: MarkContext, commits: CommitRecord[], marks: DerivationMark[]) {
-  return pipelined(trx, commits, (chunk) => {
+  const written: WrittenCommit[] = [];
+  const counts = await pipelined(trx, commits, (chunk) => {
     const rows = chunk.map(commitRow);
     return { rows, statement: upsertStatement<{ repository: string; sha: string; previous_committed_at: Date | null }>('commits', rows, ['repository', 'sha'], ['repository', 'sha'], {}, ['committed_at']) };
-  }, async (rows, sentRows) => {
+  }, (rows, sentRows) => {
     const sent = byKey(sentRows, ['repository', 'sha']);
-    const written: WrittenCommit[] = rows.map((row) => {
+    for (const row of rows) {
       const { parents, committed_at } = sent(row);
-      return { ...row, parents: parents as string[], committed_at: new Date(committed_at as string) };
-    });
-    marks.push(...(await marksForCommits(trx, context, written)));
+      written.push({ ...row, parents: parents as string[], committed_at: new Date(committed_at as string) });
+    }
   });
+  marks.push(...(await marksForCommits(trx, context, written)));
+  return counts;
 }
 
 async function upsertPullRequests(trx: Trx, context: MarkContext, pullRequests: PullRequestRecord[], marks: DerivationMark[], anchors: Anchor[]) {
   type Stored = Pick<WrittenPullRequest, 'repository' | 'previous_merged_at' | 'previous_merge_commit_sha' | 'previous_commit_shas'>;
-  return pipelined(trx, pullRequests, (chunk) => {
+  const batch: WrittenPullRequest[] = [];
+  const counts = await pipelined(trx, pullRequests, (chunk) => {
     const rows = chunk.map(pullRequestRow);
     return { rows, statement: upsertStatement<Stored & { number: number }>('pull_requests', rows, ['repository', 'number'], ['repository', 'number'], {}, ['merged_at', 'merge_commit_sha', 'commit_shas']) };
   }, async (rows, sentRows) => {
@@ -310,8 +316,10 @@ async function upsertPullRequests(trx: Trx, context: MarkContext, pullRequests: 
         for (const serviceId of servicesOf.get(pr.repository) ?? []) anchors.push({ serviceId, at: new Date(mergedAt) });
       }
     }
-    marks.push(...(await marksForPullRequests(trx, context, written)));
+    batch.push(...written);
   });
+  marks.push(...(await marksForPullRequests(trx, context, batch)));
+  return counts;
 }
 
 // Set as the row is written: derivation reads production deployments only.
