@@ -211,7 +211,6 @@ async function deriveWindowChunk(
   return { whole, write: (timeZone) => writeDifferences(trx, derivedHere, differences, timeZone) };
 }
 
-
 async function rederiveChunk(trx: Trx, serviceIds: string[], rules: DerivationRules, timeZone: string): Promise<void> {
   const histories = await loadHistories(trx, serviceIds);
   const differences = noDifferences();

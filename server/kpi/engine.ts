@@ -247,7 +247,6 @@ async function rollupInto(
   return cells;
 }
 
-
 /** Statements in flight, at most `limit` at once, so pending cells cannot pile up in memory. */
 class BoundedWrites {
   private readonly pending: Promise<unknown>[] = [];
