@@ -72,10 +72,14 @@ function readersFor(readers: SnapshotReaders | null, derived: DerivationStats): 
   return (kpis) => (readers && (derived.services === 0 || !kpis?.some((kpi) => kpi.readsDerivedFacts)) ? readers : null);
 }
 
-async function computeAll(trx: Trx, org: OrgConfig, now: Date, readersOf: ReadersFor): Promise<number> {
-  // Every stored cell, read on a reader if there is one while the first populations are read and rolled up.
+/** The stored cells a run may replace (every one, or the listed cells'), read on a reader if there is one while the transaction reads its first population. */
+function storedCellsOf(trx: Trx, readersOf: ReadersFor, only: 'all' | ListedCell[]): Promise<StoredCells> {
   const readers = readersOf(null);
-  const stored = settledLater(readers ? readers.read((reader) => StoredCells.load(reader, 'all')) : StoredCells.load(trx, 'all'));
+  return settledLater(readers ? readers.read((reader) => StoredCells.load(reader, only)) : StoredCells.load(trx, only));
+}
+
+async function computeAll(trx: Trx, org: OrgConfig, now: Date, readersOf: ReadersFor): Promise<number> {
+  const stored = storedCellsOf(trx, readersOf, 'all');
   await trx.deleteFrom('dirty_periods').execute();
   return rollupInto(trx, org, now, await quarterPasses(trx, org.timeZone), stored, readersOf);
 }
@@ -177,9 +181,7 @@ async function computeDirty(trx: Trx, org: OrgConfig, now: Date, readersOf: Read
     join kpi_values k on k.scope_type = s.scope_type and k.scope_id = s.scope_id and k.period_type = c.period_type and k.period_start = c.period_start
       and k.computed_at < c.end_at`.execute(trx);
   if (!listed.length) return 0;
-  // The stored twins are read on a reader, if there is one, while the first population is read here.
-  const readers = readersOf(null);
-  const stored = settledLater(readers ? readers.read((reader) => StoredCells.load(reader, listed)) : StoredCells.load(trx, listed));
+  const stored = storedCellsOf(trx, readersOf, listed);
   const wanted = new Map<PeriodType, Set<string>>();
   let from = Infinity;
   let to = -Infinity;
