@@ -3,12 +3,11 @@
 // and plain COPY of the very same rows (the floor: ingest efficiency is COPY's time as a
 // fraction of ours, for new rows and for an unchanged re-sync).
 import { sql } from 'kysely';
-import type { NormalizedRecord, RecordKind } from '../connectors/contract.js';
+import type { NormalizedRecord } from '../connectors/contract.js';
 import type { OrgConfig } from '../server/config.js';
 import type { Db } from '../server/db/database.js';
-import {
-  bugRow, ciRunRow, commitRow, deploymentRow, incidentRow, ingestRecords, pullRequestRow, upsertRows, type RawTable,
-} from '../server/ingest/ingest.js';
+import { ingestRecords, upsertRows } from '../server/ingest/ingest.js';
+import { RAW_ROWS, rowOf, type RawTable } from '../server/ingest/raw-rows.js';
 import { syncOrg } from '../server/org/sync-org.js';
 import { createBenchDatabase, type BenchDatabase } from './database.js';
 
@@ -33,16 +32,6 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 // The API's largest batch: ours ingests the sample as a connector or client would send it.
 const BATCH = 10_000;
 
-const TABLES: Record<RecordKind, { table: RawTable; keys: string[]; row: (record: never) => Record<string, unknown> }> = {
-  commit: { table: 'commits', keys: ['repository', 'sha'], row: commitRow as never },
-  pull_request: { table: 'pull_requests', keys: ['repository', 'number'], row: pullRequestRow as never },
-  deployment: { table: 'deployments', keys: ['source', 'external_id'], row: deploymentRow as never },
-  incident: { table: 'incidents', keys: ['source', 'external_id'], row: incidentRow as never },
-  ci_run: { table: 'ci_runs', keys: ['source', 'external_id'], row: ciRunRow as never },
-  bug: { table: 'bugs', keys: ['source', 'external_id'], row: bugRow as never },
-};
-
-const rowOf = (item: NormalizedRecord) => TABLES[item.kind].row(item.record as never);
 
 /**
  * Times `run` after a CHECKPOINT, untimed: the baselines run one after another on a server that
@@ -68,8 +57,7 @@ export async function loadWithIngest(db: Db, org: OrgConfig, sample: NormalizedR
 /** The naive loader: the same upsert statement ingest uses, one row per statement, each its own transaction. */
 export async function loadRowByRow(db: Db, sample: NormalizedRecord[]): Promise<void> {
   for (const item of sample) {
-    const { table, keys } = TABLES[item.kind];
-    await upsertRows(db as unknown as Parameters<typeof upsertRows>[0], table, [rowOf(item)], keys, keys);
+    await upsertRows(db as unknown as Parameters<typeof upsertRows>[0], item.kind, [item.record], RAW_ROWS[item.kind].keys);
   }
 }
 
@@ -77,9 +65,9 @@ export async function loadRowByRow(db: Db, sample: NormalizedRecord[]): Promise<
 export function prepareCopy(sample: NormalizedRecord[]): { table: RawTable; columns: string[]; csv: string }[] {
   const byTable = new Map<RawTable, Record<string, unknown>[]>();
   for (const item of sample) {
-    const { table } = TABLES[item.kind];
+    const { table } = RAW_ROWS[item.kind];
     const rows = byTable.get(table) ?? [];
-    rows.push(rowOf(item));
+    rows.push(rowOf(item.kind, item.record));
     byTable.set(table, rows);
   }
   return [...byTable].map(([table, rows]) => ({ table, columns: Object.keys(rows[0]!), csv: toCsv(rows) }));

@@ -2,7 +2,7 @@
 // are upserted by their natural key, each service whose derived facts a write can change is
 // queued for re-derivation from the earliest time the write reaches (the compute job derives,
 // server/derive/), and the cells incidents touch directly are marked dirty for the KPI engine.
-import { sql, type Insertable, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { BugRecord, CiRunRecord, CommitRecord, DeploymentRecord, IncidentRecord, NormalizedRecord, PullRequestRecord, RecordKind } from '../../connectors/contract.js';
 import { repositoryOwners } from '../../connectors/repository-owners.js';
 import type { OrgConfig } from '../config.js';
@@ -21,6 +21,7 @@ import {
 } from './derivation-marks.js';
 import { validateRecords, type Catalog, type Locator } from './validate.js';
 import { settledLater } from '../lib/settled-later.js';
+import { RAW_ROWS, type ColumnSource } from './raw-rows.js';
 
 type Trx = Transaction<Database>;
 type RecordOf<K extends RecordKind> = Extract<NormalizedRecord, { kind: K }>['record'];
@@ -128,53 +129,55 @@ const insertedFlag = sql<boolean>`(xmax::text = '0')`.as('inserted');
 /** SQL types of the natural-key columns that are not text. */
 const KEY_TYPES: Record<string, string> = { number: 'integer' };
 
-export type RawTable = 'commits' | 'pull_requests' | 'deployments' | 'incidents' | 'ci_runs' | 'bugs';
-
 /**
- * Inserts rows or updates them in place on their natural key, skipping rows whose payload
- * is unchanged (so a re-send writes nothing). Returns the written rows' `returning` columns,
- * and for each `previous` column its value before this write as `previous_<column>` (null
- * for an inserted row). A `computed` column is written as its SQL expression over the
- * `incoming` row, not as sent.
+ * Inserts records' rows or updates them in place on their natural key, skipping rows whose
+ * payload is unchanged (so a re-send writes nothing). Returns the written rows' `returning`
+ * columns, and for each `previous` column its value before this write as `previous_<column>`
+ * (null for an inserted row). A `computed` column is written as its SQL expression over the
+ * `incoming` row, not as the record says.
  */
 export async function upsertRows<R>(
-  trx: Trx, table: RawTable, rows: Record<string, unknown>[], keys: string[], returning: string[],
+  trx: Trx, kind: RecordKind, records: object[], returning: string[],
   computed: Record<string, RawBuilder<unknown>> = {}, previous: string[] = [],
 ): Promise<(R & { inserted: boolean })[]> {
-  if (!rows.length) return [];
-  return (await upsertStatement<R>(table, rows, keys, returning, computed, previous).execute(trx)).rows;
+  if (!records.length) return [];
+  return (await upsertStatement<R>(kind, records, returning, computed, previous).execute(trx)).rows;
 }
 
 /** upsertRows's statement for a non-empty chunk, built (its JSON serialised) before it is run. */
 function upsertStatement<R>(
-  table: RawTable, rows: Record<string, unknown>[], keys: string[], returning: string[],
+  kind: RecordKind, records: object[], returning: string[],
   computed: Record<string, RawBuilder<unknown>> = {}, previous: string[] = [],
 ): RawBuilder<R & { inserted: boolean }> {
-  const columns = Object.keys(rows[0]!);
+  const { table, keys, columns: sources } = RAW_ROWS[kind];
+  const columns = [...Object.keys(sources), 'payload'];
   // is_production is derived (rederive.ts), never taken from the request, unless computed here.
   const updated = columns.filter((column) => !keys.includes(column) && (column !== 'is_production' || column in computed));
   const ids = (names: string[]) => sql.join(names.map((name) => sql.ref(name)));
-  const values = sql.join(columns.map((column) => computed[column] ?? sql`incoming.${sql.ref(column)}`));
-  // The rows travel as one JSON parameter read by jsonb_populate_record (the table's own
-  // column types), not as a VALUES list of rows × columns parameters: at 1,000 rows that
-  // list took longer to build, send and parse than the upsert itself. As jsonb, each payload
-  // is parsed once and compared and stored as is (json parsed it twice: a re-sync took about 20 % longer).
+  // Each record travels once, as the JSON it is stored as (its payload), in one jsonb parameter:
+  // the database parses it once, and reads the columns out of it (raw-rows.ts) with
+  // jsonb_populate_record (the table's own column types). A VALUES list of rows × columns
+  // parameters took longer to build, send and parse than the upsert itself at 1,000 rows, and
+  // sending the columns beside the payload (every value twice) cost a quarter of the statement.
   // Rows stored with the same payload are left out up front, before a row is built from the
   // JSON: ON CONFLICT would lock each one (a write per row) even though its WHERE then skips
   // the update, and building rows that are then dropped cost a re-sync a quarter of its time.
-  // One probe of the stored row per sent row answers both questions: is the payload the same
+  // One probe of the stored row per sent record answers both questions: is the payload the same
   // (the row is left out), and what were the `previous` columns (read before the insert: every
   // part of a WITH sees the table as it was when the statement began).
-  const keyIn = (value: string, key: string) => sql`(${sql.ref(value)}->>${key})::${sql.raw(KEY_TYPES[key] ?? 'text')}`;
+  const keyIn = (value: string, key: string) => sql`(${sql.ref(value)}->>${sql.lit(key)})::${sql.raw(KEY_TYPES[key] ?? 'text')}`;
+  const fromRecord = sql.join(Object.entries(sources).map(([column, source]) => sql`${columnFromRecord(column, source)} as ${sql.ref(column)}`));
   return sql<R & { inserted: boolean }>`
     with sent as (
-      select e.value, stored.payload = e.value->'payload' as same${sql.join(previous.map((column) => sql`, stored.${sql.ref(column)} as ${sql.ref(`previous_${column}`)}`), sql``)}
-      from jsonb_array_elements(${rowsAsJson(rows)}::jsonb) e
+      select e.value, stored.payload = e.value as same${sql.join(previous.map((column) => sql`, stored.${sql.ref(column)} as ${sql.ref(`previous_${column}`)}`), sql``)}
+      from jsonb_array_elements(${`[${records.map((record) => JSON.stringify(record)).join(',')}]`}::jsonb) e
       left join ${sql.table(table)} stored on ${sql.join(keys.map((key) => sql`stored.${sql.ref(key)} = ${keyIn('e.value', key)}`), sql` and `)}
     ),
     written as (
       insert into ${sql.table(table)} (${ids(columns)})
-      select ${values} from sent cross join lateral jsonb_populate_record(null::${sql.table(table)}, sent.value) incoming
+      select ${sql.join(columns.map((column) => computed[column] ?? (column === 'payload' ? sql`sent.value` : sql`incoming.${sql.ref(column)}`)))}
+      from sent cross join lateral jsonb_populate_record(null::${sql.table(table)}, sent.value) record
+      cross join lateral (select ${fromRecord}) incoming
       where sent.same is not true
       on conflict (${ids(keys)}) do update set ${sql.join(updated.map((column) => sql`${sql.ref(column)} = excluded.${sql.ref(column)}`))}, updated_at = now()
       where ${sql.ref(`${table}.payload`)} is distinct from excluded.payload
@@ -186,92 +189,43 @@ function upsertStatement<R>(
       : sql`select * from written`}`;
 }
 
+/** A column's value in the upsert, from `record` (the record's JSON as the table's row type) and `sent.value` (the JSON). */
+function columnFromRecord(column: string, source: ColumnSource): RawBuilder<unknown> {
+  let value = source.field === undefined ? sql`record.${sql.ref(column)}` : sql`(sent.value->>${sql.lit(source.field)})`;
+  if (source.default !== undefined) value = sql`coalesce(${value}, ${Array.isArray(source.default) ? sql`'{}'` : sql.lit(source.default)})`;
+  if (source.only !== undefined) value = sql`case when ${value} = ${sql.lit(source.only)} then ${value} end`;
+  return value;
+}
+
 /**
- * Runs one upsert per chunk of `items`, in order, each chunk's `after` (its derivation marks)
- * before the next upsert, and counts the rows inserted and updated. The next chunk's rows and
- * statement are built (rows mapped, JSON serialised) while the database writes the current
- * one: serially, building them took about 0.2 s of the 1.4 s a large organisation's
- * 20k-record sample takes to ingest.
+ * Runs one upsert per chunk of `records`, in order, each chunk's `after` (its derivation marks)
+ * before the next upsert, and counts the rows inserted and updated. The next chunk's statement
+ * is built (its JSON serialised) while the database writes the current one: serially, building
+ * them took about 0.2 s of the 1.4 s a large organisation's 20k-record sample took to ingest.
  */
-async function pipelined<T, R extends { inserted: boolean }>(
-  trx: Trx, items: T[], prepare: (chunk: T[]) => { rows: Record<string, unknown>[]; statement: RawBuilder<R> },
-  after: (written: R[], rows: Record<string, unknown>[]) => Promise<void> | void,
+async function pipelined<T extends object, R extends { inserted: boolean }>(
+  trx: Trx, records: T[], prepare: (chunk: T[]) => RawBuilder<R>, after: (written: R[], chunk: T[]) => Promise<void> | void,
 ): Promise<{ inserted: number; updated: number }> {
-  const parts = chunks(items);
+  const parts = chunks(records);
   const counts = [];
   let next = parts.length ? prepare(parts[0]!) : null;
   for (let i = 0; i < parts.length; i++) {
-    const current = next!;
-    const running = settledLater(current.statement.execute(trx));
+    const running = settledLater(next!.execute(trx));
     // Let the statement reach the socket (kysely dispatches it a few promise hops on), then build the next.
     await new Promise((resolve) => setImmediate(resolve));
     next = i + 1 < parts.length ? prepare(parts[i + 1]!) : null;
     const { rows } = await running;
     counts.push(tally(rows));
-    await after(rows, current.rows);
+    await after(rows, parts[i]!);
   }
   return sum(counts);
 }
 
-/** A JSON array of the rows; `payload` is already JSON text and goes in as the object it holds. */
-function rowsAsJson(rows: Record<string, unknown>[]): string {
-  // One JSON.stringify per row, the payload spliced in: value by value took twice as long.
-  return `[${rows.map(({ payload, ...row }) => {
-    if (typeof payload !== 'string') return JSON.stringify({ ...row, payload: payload ?? null });
-    const json = JSON.stringify(row);
-    return `${json.slice(0, -1)}${json.length > 2 ? ',' : ''}"payload":${payload}}`;
-  }).join(',')}]`;
-}
-
-// ---------------------------------------------------------------- record → row
-// Pure mappers from a validated record to its raw-table row (also used by bench/ to load
-// the very same rows by other means for its baselines).
-
-export const commitRow = (c: CommitRecord): Insertable<Database['commits']> => ({
-  source: c.source ?? 'api', repository: c.repository, sha: c.sha, parents: c.parents, authored_at: c.authored_at,
-  committed_at: c.committed_at, author: c.author ?? null, message: c.message ?? null, payload: JSON.stringify(c),
-});
-
-export const pullRequestRow = (p: PullRequestRecord): Insertable<Database['pull_requests']> => ({
-  source: p.source ?? 'api', repository: p.repository, number: p.number, title: p.title ?? null, author: p.author ?? null,
-  opened_at: p.opened_at, first_review_at: p.first_review_at ?? null, merged_at: p.merged_at ?? null,
-  merge_commit_sha: p.merge_commit_sha ?? null, commit_shas: p.commit_shas ?? [], url: p.url ?? null, payload: JSON.stringify(p),
-});
-
-export const deploymentRow = (d: DeploymentRecord): Insertable<Database['deployments']> => ({
-  source: d.source, external_id: d.external_id, service_id: d.service, environment: d.environment, status: d.status,
-  started_at: d.started_at ?? null, finished_at: d.finished_at, commit_sha: d.commit_sha ?? null, ref: d.ref ?? null,
-  labels: d.labels ?? [], url: d.url ?? null, is_production: false, payload: JSON.stringify(d),
-});
-
-export const incidentRow = (i: IncidentRecord): Insertable<Database['incidents']> => ({
-  source: i.source, external_id: i.external_id, service_id: i.service, severity: i.severity, title: i.title,
-  created_at: i.created_at, started_at: i.started_at ?? null, acknowledged_at: i.acknowledged_at ?? null,
-  resolved_at: i.resolved_at ?? null, deployment_external_id: i.deployment_external_id ?? null,
-  cause_commit_sha: i.cause_commit_sha ?? null, resolved_by_deployment_external_id: i.resolved_by_deployment_external_id ?? null,
-  root_cause_key: i.root_cause_key ?? null, url: i.url ?? null, urgency: i.urgency ?? null, dedup_key: i.dedup_key ?? null,
-  status_changed_at: i.status_changed_at ?? null, cause_pull_request: i.cause_pull_request ?? null,
-  // Not part of the published record: set by the incident cause API (routes/v1/incidents.ts).
-  cause_set_via: (i as { cause_set_via?: unknown }).cause_set_via === 'api' ? 'api' : null, payload: JSON.stringify(i),
-});
-
-export const ciRunRow = (r: CiRunRecord): Insertable<Database['ci_runs']> => ({
-  source: r.source, external_id: r.external_id, repository: r.repository, workflow: r.workflow, branch: r.branch ?? null, event: r.event ?? null,
-  commit_sha: r.commit_sha ?? null, status: r.status, started_at: r.started_at ?? null, finished_at: r.finished_at ?? null, url: r.url ?? null,
-  payload: JSON.stringify(r),
-});
-
-export const bugRow = (b: BugRecord): Insertable<Database['bugs']> => ({
-  source: b.source, external_id: b.external_id, service_id: b.service, repository: b.repository ?? null, title: b.title, severity: b.severity,
-  created_at: b.created_at, closed_at: b.closed_at ?? null, found_in_production: b.found_in_production, url: b.url ?? null,
-  labels: b.labels ?? [], payload: JSON.stringify(b),
-});
-
 // Only keys, the inserted flag and previous values come back: the rest of a written row is
 // taken from what was sent (returning every commit's parents cost the upsert a tenth of its time).
-const byKey = <T extends Record<string, unknown>>(rows: T[], keys: (keyof T)[]) => {
+const byKey = <T extends object>(records: T[], keys: (keyof T)[]) => {
   const map = new Map<string, T>();
-  for (const row of rows) map.set(keys.map((key) => String(row[key])).join('\u0000'), row);
+  for (const record of records) map.set(keys.map((key) => String(record[key])).join('\u0000'), record);
   return (written: Record<string, unknown>) => map.get(keys.map((key) => String(written[key as string])).join('\u0000'))!;
 };
 
@@ -280,14 +234,13 @@ const byKey = <T extends Record<string, unknown>>(rows: T[], keys: (keyof T)[]) 
 // rows, and a parent sent later in the same batch is found written rather than missing.
 async function upsertCommits(trx: Trx, context: MarkContext, commits: CommitRecord[], marks: DerivationMark[]) {
   const written: WrittenCommit[] = [];
-  const counts = await pipelined(trx, commits, (chunk) => {
-    const rows = chunk.map(commitRow);
-    return { rows, statement: upsertStatement<{ repository: string; sha: string; previous_committed_at: Date | null }>('commits', rows, ['repository', 'sha'], ['repository', 'sha'], {}, ['committed_at']) };
-  }, (rows, sentRows) => {
-    const sent = byKey(sentRows, ['repository', 'sha']);
+  const counts = await pipelined(trx, commits, (chunk) =>
+    upsertStatement<{ repository: string; sha: string; previous_committed_at: Date | null }>('commit', chunk, ['repository', 'sha'], {}, ['committed_at']),
+  (rows, chunk) => {
+    const sent = byKey(chunk, ['repository', 'sha']);
     for (const row of rows) {
       const { parents, committed_at } = sent(row);
-      written.push({ ...row, parents: parents as string[], committed_at: new Date(committed_at as string) });
+      written.push({ ...row, parents, committed_at: new Date(committed_at) });
     }
   });
   marks.push(...(await marksForCommits(trx, context, written)));
@@ -297,14 +250,13 @@ async function upsertCommits(trx: Trx, context: MarkContext, commits: CommitReco
 async function upsertPullRequests(trx: Trx, context: MarkContext, pullRequests: PullRequestRecord[], marks: DerivationMark[], anchors: Anchor[]) {
   type Stored = Pick<WrittenPullRequest, 'repository' | 'previous_merged_at' | 'previous_merge_commit_sha' | 'previous_commit_shas'>;
   const batch: WrittenPullRequest[] = [];
-  const counts = await pipelined(trx, pullRequests, (chunk) => {
-    const rows = chunk.map(pullRequestRow);
-    return { rows, statement: upsertStatement<Stored & { number: number }>('pull_requests', rows, ['repository', 'number'], ['repository', 'number'], {}, ['merged_at', 'merge_commit_sha', 'commit_shas']) };
-  }, async (rows, sentRows) => {
-    const sent = byKey(sentRows, ['repository', 'number']);
+  const counts = await pipelined(trx, pullRequests, (chunk) =>
+    upsertStatement<Stored & { number: number }>('pull_request', chunk, ['repository', 'number'], {}, ['merged_at', 'merge_commit_sha', 'commit_shas']),
+  async (rows, chunk) => {
+    const sent = byKey(chunk, ['repository', 'number']);
     const written: WrittenPullRequest[] = rows.map((row) => {
       const { merged_at, merge_commit_sha, commit_shas } = sent(row);
-      return { ...row, merged_at: merged_at ? new Date(merged_at as string) : null, merge_commit_sha: (merge_commit_sha as string | null) ?? null, commit_shas: (commit_shas as string[]) ?? [] };
+      return { ...row, merged_at: merged_at ? new Date(merged_at) : null, merge_commit_sha: merge_commit_sha ?? null, commit_shas: commit_shas ?? [] };
     });
     // PR cycle time reads merged pull requests directly: the merged_at cells of the old and the
     // new version are dirty, for every service owning the repository (a re-dated merge, a new
@@ -326,22 +278,17 @@ async function upsertPullRequests(trx: Trx, context: MarkContext, pullRequests: 
 const isProduction = sql<boolean>`coalesce((select ${isProductionOf('incoming')} from services s where s.id = incoming.service_id), false)`;
 
 async function upsertDeployments(trx: Trx, deployments: DeploymentRecord[], marks: DerivationMark[]) {
-  return pipelined(trx, deployments, (chunk) => {
-    const rows = chunk.map(deploymentRow);
-    return {
-      rows,
-      statement: upsertStatement<WrittenDeployment>('deployments', rows, ['source', 'external_id'], ['service_id', 'finished_at'], { is_production: isProduction }, ['service_id', 'finished_at']),
-    };
-  }, (rows) => {
+  return pipelined(trx, deployments, (chunk) =>
+    upsertStatement<WrittenDeployment>('deployment', chunk, ['service_id', 'finished_at'], { is_production: isProduction }, ['service_id', 'finished_at']),
+  (rows) => {
     marks.push(...marksForDeployments(rows));
   });
 }
 
 async function upsertIncidents(trx: Trx, org: OrgConfig, incidents: IncidentRecord[], marks: DerivationMark[], anchors: Anchor[]) {
-  return pipelined(trx, incidents, (chunk) => {
-    const rows = chunk.map(incidentRow);
-    return { rows, statement: upsertStatement<WrittenIncident>('incidents', rows, ['source', 'external_id'], [...INCIDENT_FIELDS], {}, [...INCIDENT_FIELDS]) };
-  }, async (rows) => {
+  return pipelined(trx, incidents, (chunk) =>
+    upsertStatement<WrittenIncident>('incident', chunk, [...INCIDENT_FIELDS], {}, [...INCIDENT_FIELDS]),
+  async (rows) => {
     if (!rows.length) return;
     // The incident KPIs read incidents directly: the anchors of their old and new versions are
     // dirty (created: recurrence, on-call, count; acknowledged: MTTA; resolved: time to restore).
@@ -373,10 +320,7 @@ interface WrittenCiRun {
 async function upsertCiRuns(trx: Trx, org: OrgConfig, context: MarkContext, runs: CiRunRecord[], anchors: Anchor[]) {
   const columns = ['repository', 'status', 'branch', 'event', 'finished_at'];
   const versioned = columns.filter((column) => column !== 'repository');
-  return pipelined(trx, runs, (chunk) => {
-    const rows = chunk.map(ciRunRow);
-    return { rows, statement: upsertStatement<WrittenCiRun>('ci_runs', rows, ['source', 'external_id'], columns, {}, versioned) };
-  }, async (rows) => {
+  return pipelined(trx, runs, (chunk) => upsertStatement<WrittenCiRun>('ci_run', chunk, columns, {}, versioned), async (rows) => {
     if (!rows.length) return;
     // Build health counts finished default-branch runs that succeeded or failed, at finish: the
     // cells of the old and the new version are dirty when that version counted, for every
@@ -405,10 +349,7 @@ interface WrittenBug {
 
 async function upsertBugs(trx: Trx, bugs: BugRecord[], anchors: Anchor[]) {
   const columns = ['service_id', 'created_at', 'found_in_production'];
-  return pipelined(trx, bugs, (chunk) => {
-    const rows = chunk.map(bugRow);
-    return { rows, statement: upsertStatement<WrittenBug>('bugs', rows, ['source', 'external_id'], columns, {}, columns) };
-  }, (rows) => {
+  return pipelined(trx, bugs, (chunk) => upsertStatement<WrittenBug>('bug', chunk, columns, {}, columns), (rows) => {
     // Escaped defects counts production-found bugs at creation: the cells of the old and the
     // new version are dirty when that version counted (a bug can move service, date or flag).
     for (const row of rows) {
