@@ -24,8 +24,13 @@ const WEEK_LABEL_RE = /^(\d{4})-W(\d{2})$/;
 const MONTH_LABEL_RE = /^(\d{4})-(\d{2})$/;
 const QUARTER_LABEL_RE = /^(\d{4})-Q(\d)$/;
 
+/** Zones found valid: luxon builds an Intl.DateTimeFormat per check, the bulk of a cold period lookup. */
+const validZones = new Set<string>();
+
 function assertZone(timeZone: string): void {
+  if (validZones.has(timeZone)) return;
   if (!IANAZone.isValidZone(timeZone)) throw new RangeError(`Unknown IANA time zone: ${JSON.stringify(timeZone)}`);
+  validZones.add(timeZone);
 }
 
 function assertInstant(instant: Date, name: string): void {
