@@ -1,9 +1,11 @@
 // Ingest writes a kind's records 1,000 per statement and builds the next statement while the
 // database writes the current one (server/ingest/ingest.ts, pipelined). A statement that
 // fails part-way through a batch fails the whole call, and the transaction leaves nothing.
+// A record another transaction inserts meanwhile is written again, as an update.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestRecords } from '../../server/ingest/ingest.js';
+import { ingestInTransaction, ingestRecords } from '../../server/ingest/ingest.js';
+import { isPglite } from '../db.js';
 import { createHarness, normalized, tableCounts, type Harness } from '../harness.js';
 
 const orgYaml = `
@@ -51,5 +53,35 @@ describe('an ingest of several statements', () => {
     expect(counts.commits).toBe(0);
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from derivation_queue`.execute(h.db);
     expect(rows[0]!.n).toBe(0);
+  });
+
+  // PGlite has one connection: no second transaction can run meanwhile.
+  it.skipIf(isPglite)('updates the records a concurrent ingest inserted first, once it has committed', async () => {
+    await sql`delete from commits`.execute(h.db);
+    const first = normalized(h, commits(3));
+    const second = normalized(h, commits(4).map((c) => ({ ...c, value: { ...c.value, message: 'amended' } })));
+    let commitFirst!: () => void;
+    let firstWritten!: () => void;
+    const firstMayCommit = new Promise<void>((resolve) => (commitFirst = resolve));
+    const firstHasWritten = new Promise<void>((resolve) => (firstWritten = resolve));
+    const firstIngest = h.db.transaction().execute(async (trx) => {
+      const counts = await ingestInTransaction(trx, h.config.org, first);
+      firstWritten();
+      await firstMayCommit;
+      return counts;
+    });
+    // The first transaction holds its three new rows uncommitted; the second's insert of them waits.
+    await firstHasWritten;
+    const secondIngest = ingestRecords(h.db, h.config.org, second);
+    for (;;) {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(h.db);
+      if (rows[0]!.n) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    commitFirst();
+    expect(await firstIngest).toEqual({ received: 3, inserted: 3, updated: 0, unchanged: 0 });
+    expect(await secondIngest).toEqual({ received: 4, inserted: 1, updated: 3, unchanged: 0 });
+    const { rows } = await sql<{ message: string }>`select message from commits order by sha`.execute(h.db);
+    expect(rows.map((row) => row.message)).toEqual(['amended', 'amended', 'amended', 'amended']);
   });
 });
