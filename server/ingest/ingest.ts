@@ -150,9 +150,9 @@ export async function upsertRows<R>(
 
 /**
  * The rows of an upsert, with the records a concurrent transaction inserted first (the insert
- * waited for it, then skipped them) written again: the statement run anew sees those rows
- * stored and updates them. Ingest runs at read committed, where each statement sees what
- * committed before it began; a second skip would mean it does not.
+ * waited for it, then skipped them) or deleted written again: the statement run anew sees those
+ * rows as they are now, and updates or inserts them. Ingest runs at read committed, where each
+ * statement sees what committed before it began; a second skip would mean it does not.
  */
 async function settleRetries<R>(trx: Trx, rows: UpsertRow<R>[], upsertOf: UpsertOf<R>): Promise<UpsertRow<R>[]> {
   const retry = rows.filter((row) => row.retry_record !== null).map((row) => row.retry_record!);
@@ -185,6 +185,7 @@ function upsertStatement<R>(
   // not find, rather than INSERT … ON CONFLICT DO UPDATE for every record, took a sample of new
   // commits from 433 to 363 ms (median of 21), about what COPY took (375 ms).
   const keyIn = (value: string, key: string) => sql`(${sql.ref(value)}->>${sql.lit(key)})::${sql.raw(KEY_TYPES[key] ?? 'text')}`;
+  const sameKey = (written: string) => sql.join(keys.map((key) => sql`${sql.ref(`${written}.${key}`)} = ${keyIn('sent.value', key)}`), sql` and `);
   const fromRecord = sql.join(Object.entries(sources).map(([column, source]) => sql`${columnFromRecord(column, source)} as ${sql.ref(column)}`));
   const incoming = sql`sent cross join lateral jsonb_populate_record(null::${sql.table(table)}, sent.value) record cross join lateral (select ${fromRecord}) incoming`;
   const previousColumns = (of: (column: string) => RawBuilder<unknown>) => sql.join(previous.map((column) => sql`, ${of(column)} as ${sql.ref(`previous_${column}`)}`), sql``);
@@ -206,17 +207,19 @@ function upsertStatement<R>(
       update ${sql.table(table)} set ${sql.join(updated.map((column) => sql`${sql.ref(column)} = ${valueOf(column)}`))}, updated_at = now()
       from ${incoming}
       where ${sql.ref(`${table}.id`)} = sent.stored_id and not sent.same
-      returning ${sql.join(returning.map((column) => sql`${sql.ref(`${table}.${column}`)}`))}${previousColumns((column) => sql`sent.${sql.ref(`previous_${column}`)}`)}
+      returning ${sql.join([...new Set([...returning, ...keys])].map((column) => sql`${sql.ref(`${table}.${column}`)}`))}${previousColumns((column) => sql`sent.${sql.ref(`previous_${column}`)}`)}
     )
     select ${ids(returning)}, true as inserted${previousColumns(() => sql`null`)}, null::jsonb as retry_record from inserted
     union all
     select ${ids(returning)}, false${previousColumns((column) => sql.ref(`previous_${column}`))}, null from updated
     union all
     select ${sql.join(returning.map(() => sql`null`))}, null${previousColumns(() => sql`null`)}, sent.value from sent
-    -- Checked once (a one-time filter): which records were skipped is looked for only when some were.
-    where (select count(*) from inserted) < (select count(*) from sent where sent.stored_id is null)
-      and sent.stored_id is null
-      and not exists (select from inserted where ${sql.join(keys.map((key) => sql`inserted.${sql.ref(key)} = ${keyIn('sent.value', key)}`), sql` and `)})`;
+    -- Checked once (a one-time filter): which records were skipped is looked for only when some
+    -- were, inserted by another transaction meanwhile, or deleted before their update.
+    where (select count(*) from inserted) + (select count(*) from updated) < (select count(*) from sent where sent.same is not true)
+      and sent.same is not true
+      and not exists (select from inserted where ${sameKey('inserted')})
+      and not exists (select from updated where ${sameKey('updated')})`;
 }
 
 /** A column's value in the upsert, from `record` (the record's JSON as the table's row type) and `sent.value` (the JSON). */

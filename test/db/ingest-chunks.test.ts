@@ -1,7 +1,7 @@
 // Ingest writes a kind's records 1,000 per statement and builds the next statement while the
 // database writes the current one (server/ingest/ingest.ts, pipelined). A statement that
 // fails part-way through a batch fails the whole call, and the transaction leaves nothing.
-// A record another transaction inserts meanwhile is written again, as an update.
+// A record another transaction inserts or deletes meanwhile is written again, as an update or an insert.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestInTransaction, ingestRecords } from '../../server/ingest/ingest.js';
@@ -73,15 +73,43 @@ describe('an ingest of several statements', () => {
     // The first transaction holds its three new rows uncommitted; the second's insert of them waits.
     await firstHasWritten;
     const secondIngest = ingestRecords(h.db, h.config.org, second);
-    for (;;) {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(h.db);
-      if (rows[0]!.n) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await untilOneWaitsForALock();
     commitFirst();
     expect(await firstIngest).toEqual({ received: 3, inserted: 3, updated: 0, unchanged: 0 });
     expect(await secondIngest).toEqual({ received: 4, inserted: 1, updated: 3, unchanged: 0 });
     const { rows } = await sql<{ message: string }>`select message from commits order by sha`.execute(h.db);
     expect(rows.map((row) => row.message)).toEqual(['amended', 'amended', 'amended', 'amended']);
   });
+
+  it.skipIf(isPglite)('inserts again a record whose row a concurrent transaction deleted before its update', async () => {
+    await sql`delete from commits`.execute(h.db);
+    await ingestRecords(h.db, h.config.org, normalized(h, commits(2)));
+    let commitDelete!: () => void;
+    let deleted!: () => void;
+    const deleteMayCommit = new Promise<void>((resolve) => (commitDelete = resolve));
+    const rowDeleted = new Promise<void>((resolve) => (deleted = resolve));
+    const deletion = h.db.transaction().execute(async (trx) => {
+      await sql`delete from commits where sha = ${sha(1)}`.execute(trx);
+      deleted();
+      await deleteMayCommit;
+    });
+    await rowDeleted;
+    const amended = normalized(h, commits(2).map((c) => ({ ...c, value: { ...c.value, message: 'amended' } })));
+    const ingest = ingestRecords(h.db, h.config.org, amended);
+    await untilOneWaitsForALock();
+    commitDelete();
+    await deletion;
+    expect(await ingest).toEqual({ received: 2, inserted: 1, updated: 1, unchanged: 0 });
+    const { rows } = await sql<{ sha: string; message: string }>`select sha, message from commits order by sha`.execute(h.db);
+    expect(rows).toEqual([{ sha: sha(0), message: 'amended' }, { sha: sha(1), message: 'amended' }]);
+  });
 });
+
+/** Waits until a connection of the test database waits for a lock another transaction holds. */
+async function untilOneWaitsForALock(): Promise<void> {
+  for (;;) {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(h.db);
+    if (rows[0]!.n) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
