@@ -127,7 +127,7 @@ const sum = (parts: { inserted: number; updated: number }[]) => parts.reduce((a,
 /** SQL types of the natural-key columns that are not text. */
 const KEY_TYPES: Record<string, string> = { number: 'integer' };
 
-/** A row an upsert statement returns: a written row, or (`retry_record` set) a record another transaction inserted first. */
+/** A row an upsert statement returns: a written row, or (`retry_record` set) a record to write again (another transaction inserted or deleted its row meanwhile). */
 type UpsertRow<R> = R & { inserted: boolean; retry_record: object | null };
 /** Builds the upsert statement of some records (upsertStatement with the rest of its arguments bound). */
 type UpsertOf<R> = (records: object[]) => RawBuilder<UpsertRow<R>>;
@@ -158,7 +158,7 @@ async function settleRetries<R>(trx: Trx, rows: UpsertRow<R>[], upsertOf: Upsert
   const retry = rows.filter((row) => row.retry_record !== null).map((row) => row.retry_record!);
   if (!retry.length) return rows;
   const again = (await upsertOf(retry).execute(trx)).rows;
-  if (again.some((row) => row.retry_record !== null)) throw new Error('ingest must run at read committed: a record inserted concurrently stayed invisible');
+  if (again.some((row) => row.retry_record !== null)) throw new Error('ingest must run at read committed: a record written concurrently was skipped twice');
   return [...rows.filter((row) => row.retry_record === null), ...again];
 }
 
