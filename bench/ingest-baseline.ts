@@ -32,7 +32,6 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 // The API's largest batch: ours ingests the sample as a connector or client would send it.
 const BATCH = 10_000;
 
-
 /**
  * Times `run` after a CHECKPOINT, untimed: the baselines run one after another on a server that
  * has just written a large organisation's computes, and whichever comes first would share the
