@@ -172,6 +172,8 @@ function upsertStatement<R>(
   // is_production is derived (rederive.ts), never taken from the request, unless computed here.
   const updated = columns.filter((column) => !keys.includes(column) && (column !== 'is_production' || column in computed));
   const ids = (names: string[]) => sql.join(names.map((name) => sql.ref(name)));
+  // What the insert and the update return: the caller's columns, and the key that finds a skipped record.
+  const returned = [...new Set([...returning, ...keys])];
   const valueOf = (column: string) => computed[column] ?? (column === 'payload' ? sql`sent.value` : sql`incoming.${sql.ref(column)}`);
   // Each record travels once, as the JSON it is stored as (its payload), in one jsonb parameter:
   // the database parses it once, and reads the columns out of it (raw-rows.ts) with
@@ -201,13 +203,13 @@ function upsertStatement<R>(
       where sent.stored_id is null
       -- Another transaction inserted the row since this statement began: left to the retry below.
       on conflict (${ids(keys)}) do nothing
-      returning ${ids([...new Set([...returning, ...keys])])}
+      returning ${ids(returned)}
     ),
     updated as (
       update ${sql.table(table)} set ${sql.join(updated.map((column) => sql`${sql.ref(column)} = ${valueOf(column)}`))}, updated_at = now()
       from ${incoming}
       where ${sql.ref(`${table}.id`)} = sent.stored_id and not sent.same
-      returning ${sql.join([...new Set([...returning, ...keys])].map((column) => sql`${sql.ref(`${table}.${column}`)}`))}${previousColumns((column) => sql`sent.${sql.ref(`previous_${column}`)}`)}
+      returning ${sql.join(returned.map((column) => sql.ref(`${table}.${column}`)))}${previousColumns((column) => sql`sent.${sql.ref(`previous_${column}`)}`)}
     )
     select ${ids(returning)}, true as inserted${previousColumns(() => sql`null`)}, null::jsonb as retry_record from inserted
     union all
