@@ -11,6 +11,8 @@ import * as ciRuns from './2026_11_30_0007_ci_runs.js';
 import * as bugs from './2026_11_30_0008_bugs.js';
 import * as pullRequestsMerged from './2026_11_30_0009_pull_requests_merged.js';
 import * as derivationIndexes from './2026_11_30_0010_derivation_indexes.js';
+import * as kpiValuesContentHash from './2026_11_30_0011_kpi_values_content_hash.js';
+import * as kpiValuesFillfactor from './2026_11_30_0012_kpi_values_fillfactor.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_22_0001_core_tables': coreTables,
@@ -23,4 +25,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0008_bugs': bugs,
   '2026_11_30_0009_pull_requests_merged': pullRequestsMerged,
   '2026_11_30_0010_derivation_indexes': derivationIndexes,
+  '2026_11_30_0011_kpi_values_content_hash': kpiValuesContentHash,
+  '2026_11_30_0012_kpi_values_fillfactor': kpiValuesFillfactor,
 };

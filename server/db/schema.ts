@@ -206,6 +206,8 @@ export interface KpiValuesTable {
   n: number;
   details: Json<Record<string, unknown>>;
   computed_at: Timestamp;
+  /** The engine's hash of value, n and details (stored-cells.ts), int8 read as text; null for a cell written before hashes were kept. */
+  content_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export interface DirtyPeriodsTable {
   service_id: string;
