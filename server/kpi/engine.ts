@@ -290,6 +290,6 @@ function cellRows(kpi: KpiDefinition, periodType: PeriodType, cells: RolledCell[
     let hours = hoursOf.get(cell.periodStart);
     if (hours === undefined) hoursOf.set(cell.periodStart, (hours = elapsedHours(periodOfLocalDate(periodType, cell.periodStart, timeZone), now)));
     const { value, n, details } = kpi.toValue({ scope_type: cell.scopeType, scope_id: cell.scopeId, period_start: cell.periodStart, ...cell.row }, hours);
-    return { scopeType: cell.scopeType, scopeId: cell.scopeId, periodStart: cell.periodStart, value, n, detailsJson: JSON.stringify(details) };
+    return { scopeType: cell.scopeType, scopeId: cell.scopeId, periodStart: cell.periodStart, value, n, details };
   });
 }

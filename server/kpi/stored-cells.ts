@@ -20,14 +20,14 @@ export interface ListedCell {
   period_start: string;
 }
 
-/** A cell to store: its content as the engine writes it, `details` already JSON text. */
+/** A cell to store: its content as the engine writes it. */
 export interface CellRow {
   scopeType: string;
   scopeId: string;
   periodStart: string;
   value: CellValue['value'];
   n: number;
-  detailsJson: string;
+  details: CellValue['details'];
 }
 
 /** A cell to store with the hash of its content, stored alongside (contentHash). */
@@ -49,28 +49,69 @@ const DAYS = 65_536;
 /** The hash of a stored cell that has none: contentHash is never negative. */
 const UNKNOWN = -1;
 
-/** A float8's bits, for the hash: the value is mixed in as the number it is, never as text. */
-const valueBits = new Float64Array(1);
-const valueWords = new Uint32Array(valueBits.buffer);
+// The content hash (cyrb53's mixing, public domain) of what JSON would write of a cell:
+// equal JSON text, equal hash; two different contents share one with odds of 2^-53. It walks
+// the values themselves rather than their text, so a cell whose hash matches its stored twin
+// is never turned into JSON at all: at a large organisation a full recompute stringified and
+// hashed 580k cells to write none of them.
+let h1 = 0;
+let h2 = 0;
+/** A float8's bits: numbers are mixed in as the numbers they are, never as text. */
+const numberBits = new Float64Array(1);
+const numberWords = new Uint32Array(numberBits.buffer);
+const enum Tag { Null = 1, False, True, Number, String, Array, Object, End }
+
+function mix(word: number): void {
+  h1 = Math.imul(h1 ^ word, 2654435761);
+  h2 = Math.imul(h2 ^ word, 1597334677);
+}
+
+function mixText(text: string): void {
+  mix(text.length);
+  for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
+}
+
+/** Mixes in a JSON value as JSON.stringify writes it: non-finite numbers as null, -0 as 0, undefined members left out. */
+function mixJson(value: unknown): void {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return mix(Tag.Null);
+    numberBits[0] = value === 0 ? 0 : value;
+    mix(Tag.Number);
+    mix(numberWords[0]!);
+    return mix(numberWords[1]!);
+  }
+  if (typeof value === 'string') {
+    mix(Tag.String);
+    return mixText(value);
+  }
+  if (typeof value === 'boolean') return mix(value ? Tag.True : Tag.False);
+  if (value === null || typeof value !== 'object') return mix(Tag.Null); // undefined, a function or a symbol in an array
+  if ('toJSON' in value && typeof value.toJSON === 'function') return mixJson(value.toJSON());
+  if (Array.isArray(value)) {
+    mix(Tag.Array);
+    mix(value.length);
+    for (const item of value) mixJson(item);
+    return;
+  }
+  mix(Tag.Object);
+  for (const [key, member] of Object.entries(value)) {
+    if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
+    mixText(key);
+    mixJson(member);
+  }
+  mix(Tag.End);
+}
 
 /**
- * A 53-bit hash of a cell's content as the engine writes it (cyrb53, public domain): value, n
- * and the details' JSON text; stored as the cell's content_hash. Two different contents share
- * a hash with odds of 2^-53. The value's bits are hashed, not its text: turning 580k floats
- * into strings took longer than all the rest. Changing this function makes every stored hash
- * stale: the next recompute then writes each cell once more.
+ * The hash of a cell's content (value, n, details), stored as its content_hash. Changing
+ * this function makes every stored hash stale: the next recompute writes each cell once more.
  */
-function contentHash(value: number | null, n: number, detailsJson: string): number {
-  // What JSON stores of a number: not finite is null, and -0 is 0.
-  valueBits[0] = value === null || !Number.isFinite(value) ? NaN : value === 0 ? 0 : value;
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  // The value's two words, n, then the details' characters.
-  for (let i = -3; i < detailsJson.length; i++) {
-    const c = i >= 0 ? detailsJson.charCodeAt(i) : i === -3 ? valueWords[0]! : i === -2 ? valueWords[1]! : n;
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
+export function contentHash(value: number | null, n: number, details: unknown): number {
+  h1 = 0xdeadbeef;
+  h2 = 0x41c6ce57;
+  mixJson(value);
+  mix(n);
+  mixJson(details);
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
@@ -129,7 +170,7 @@ export class StoredCells {
     const group = this.groups.get(groupKey(kpi, periodType));
     const changed: HashedCellRow[] = [];
     for (const cell of cells) {
-      const hash = contentHash(cell.value, cell.n, cell.detailsJson);
+      const hash = contentHash(cell.value, cell.n, cell.details);
       if (group?.size) {
         const id = this.indexOf(cell.scopeType, cell.scopeId) * DAYS + dayOf(cell.periodStart);
         const before = group.get(id);
@@ -188,8 +229,8 @@ const CELLS_PER_STATEMENT = 5000;
 /**
  * Gathers the cells to store, of any KPI and period type, into statements that insert them or
  * replace their stored twins, stamped `now`; `run` runs each one (a statement a KPI and period
- * type made an incremental week 39 round trips, most of them small). `details` goes in as the
- * JSON text it is, spliced into each row's JSON.
+ * type made an incremental week 39 round trips, most of them small). Each cell goes in as one
+ * JSON object; `details` is stored as the text JSON.stringify wrote.
  */
 export class CellUpserts {
   private rows: string[] = [];
@@ -198,11 +239,10 @@ export class CellUpserts {
 
   async add(kpi: string, periodType: PeriodType, cells: HashedCellRow[]): Promise<void> {
     for (const cell of cells) {
-      const head = JSON.stringify({
+      this.rows.push(JSON.stringify({
         kpi_key: kpi, period_type: periodType, scope_type: cell.scopeType, scope_id: cell.scopeId, period_start: cell.periodStart, value: cell.value, n: cell.n,
-        content_hash: cell.contentHash,
-      });
-      this.rows.push(`${head.slice(0, -1)},"details":${cell.detailsJson}}`);
+        content_hash: cell.contentHash, details: cell.details,
+      }));
       if (this.rows.length >= CELLS_PER_STATEMENT) await this.flush();
     }
   }

@@ -57,7 +57,7 @@ describe('a recompute over the demo organisation', () => {
     const groups = new Map<string, CellRow[]>();
     for (const row of rows) {
       const key = `${row.kpi_key} ${row.period_type}`;
-      groups.set(key, [...(groups.get(key) ?? []), { scopeType: row.scope_type, scopeId: row.scope_id, periodStart: row.period_start, value: row.value, n: row.n, detailsJson: row.details }]);
+      groups.set(key, [...(groups.get(key) ?? []), { scopeType: row.scope_type, scopeId: row.scope_id, periodStart: row.period_start, value: row.value, n: row.n, details: JSON.parse(row.details) as Record<string, unknown> }]);
     }
     await h.db.transaction().execute(async (trx) => {
       const stored = await StoredCells.load(trx, 'all');
