@@ -86,16 +86,19 @@ function mixJson(value: unknown): void {
   }
   if (typeof value === 'boolean') return mix(value ? Tag.True : Tag.False);
   if (value === null || typeof value !== 'object') return mix(Tag.Null); // undefined, a function or a symbol in an array
-  if ('toJSON' in value && typeof value.toJSON === 'function') return mixJson(value.toJSON());
   if (Array.isArray(value)) {
     mix(Tag.Array);
     mix(value.length);
     for (const item of value) mixJson(item);
     return;
   }
+  const object = value as Record<string, unknown> & { toJSON?: unknown };
+  if (typeof object.toJSON === 'function') return mixJson(object.toJSON());
   mix(Tag.Object);
-  for (const [key, member] of Object.entries(value)) {
-    if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
+  // for-in over a plain object's own keys, in JSON.stringify's order, allocating nothing.
+  for (const key in object) {
+    const member = object[key];
+    if (member === undefined || typeof member === 'function' || typeof member === 'symbol' || !Object.hasOwn(object, key)) continue;
     mixText(key);
     mixJson(member);
   }
