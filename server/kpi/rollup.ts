@@ -102,9 +102,10 @@ export async function loadRecords(
     const aggregated = names.map((name) => sql`, ${sql.lit(name)}, json_agg(${columns[name]!})`);
     // One row per service holding its records column-wise as JSON: the grouping needs no
     // sort, and JSON.parse reads numbers far faster than the driver builds a row per record.
+    // Anchors in µs as int8, exact: as float8, numeric's result went through text.
     const { rows } = await sql<{ service_id: string; data: string }>`
       with population as (${first.population({ ...settings, mode: 'records', services: chunk, ...window })})
-      select p.scope_id as service_id, json_build_object('anchor', json_agg((extract(epoch from p.anchor_at) * 1000000)::float8),
+      select p.scope_id as service_id, json_build_object('anchor', json_agg((extract(epoch from p.anchor_at) * 1000000)::int8),
         'day', json_agg(p.period_start)${sql.join(aggregated, sql``)})::text as data
       from population p group by p.scope_id`.execute(db);
     for (const row of rows) {

@@ -5,7 +5,7 @@
 // stored but not counted.
 import { sql } from 'kysely';
 import type { KpiDefinition } from '../definition.js';
-import { bucket, cellCondition, percentile, scopeJoin, type CellFilter } from './population.js';
+import { bucket, cellCondition, duration, percentile, scopeJoin, type CellFilter } from './population.js';
 import { countWhere, percentileCont, sortedValues } from '../rollup.js';
 
 /** The outcomes the rate is made of (KPIS.md: cancelled and skipped runs are excluded). */
@@ -32,7 +32,7 @@ export function defaultBranchRuns(filter: CellFilter) {
     select sm.scope_type, sm.scope_id, ${bucket(filter, finishedAnchor)} as period_start, ${finishedAnchor} as anchor_at,
       r.id as ci_run_id, r.source, r.external_id, sr.service_id, r.repository, r.workflow, r.branch, r.event, r.commit_sha,
       r.status, r.url, r.started_at, r.finished_at,
-      (extract(epoch from r.finished_at - r.started_at) / 60.0)::float8 as duration_minutes
+      ${duration('minutes', sql`r.started_at`, sql`r.finished_at`)} as duration_minutes
     from ci_runs r
     join service_repositories sr on sr.repository = r.repository
     ${scopeJoin(filter, sql`sr.service_id`, finishedAnchor)}

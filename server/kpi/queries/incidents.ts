@@ -5,7 +5,7 @@
 // recovery (KPIS.md).
 import { sql } from 'kysely';
 import type { KpiDefinition } from '../definition.js';
-import { bucket, cellCondition, percentile, scopeJoin, type CellFilter } from './population.js';
+import { bucket, cellCondition, duration, percentile, scopeJoin, type CellFilter } from './population.js';
 import { countWhere, percentileCont, sortedValues } from '../rollup.js';
 import { medianWithP90 } from './median.js';
 
@@ -20,7 +20,7 @@ export function resolvedIncidents(filter: CellFilter, options: { severeOnly?: bo
     select sm.scope_type, sm.scope_id, ${bucket(filter, resolvedAnchor)} as period_start, ${resolvedAnchor} as anchor_at,
       i.id as incident_id, i.source, i.external_id, i.service_id, i.severity, i.title, i.url,
       i.created_at, i.started_at, i.acknowledged_at, i.resolved_at,
-      (extract(epoch from i.resolved_at - coalesce(i.started_at, i.created_at)) / 60.0)::float8 as duration_minutes,
+      ${duration('minutes', sql`coalesce(i.started_at, i.created_at)`, sql`i.resolved_at`)} as duration_minutes,
       i.deployment_external_id, i.root_cause_key
     from incidents i
     ${scopeJoin(filter, sql`i.service_id`, resolvedAnchor)}
@@ -87,7 +87,7 @@ export function recoveredFailedDeployments(filter: CellFilter) {
     select sm.scope_type, sm.scope_id, ${bucket(filter, recoveredAnchor)} as period_start, ${recoveredAnchor} as anchor_at,
       d.id as deployment_id, d.source, d.external_id, d.service_id, d.url, d.commit_sha,
       f.finished_at, f.recovered_at, f.failure_reason, f.failure_incident_ids,
-      (extract(epoch from f.recovered_at - f.finished_at) / 60.0)::float8 as duration_minutes
+      ${duration('minutes', sql`f.finished_at`, sql`f.recovered_at`)} as duration_minutes
     from deployment_facts f
     left join deployments d on d.id = f.deployment_id -- left (every fact has its deployment): unused by the rollup, the planner drops it
     ${scopeJoin(filter, sql`f.service_id`, recoveredAnchor)}

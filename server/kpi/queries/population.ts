@@ -70,3 +70,16 @@ export function percentile(fraction: number, expression: RawBuilder<unknown>, wh
   const filter = where ? sql` filter (where ${where})` : sql``;
   return sql<number | null>`(percentile_cont(${sql.lit(fraction)}) within group (order by ${expression})${filter})::float8`;
 }
+
+const SECONDS = { minutes: 60, hours: 3600 } as const;
+
+/**
+ * The time from `from` to `to` in minutes or hours, as float8 arithmetic: numeric's (extract's
+ * epoch, a division by 60.0) cost twice as much per record, and the conversion of its result
+ * to float8 goes through text. The rollup reads these numbers as they are; explain's aggregate
+ * reads the same population, so both take percentiles of the same values.
+ */
+export function duration(unit: keyof typeof SECONDS, from: RawBuilder<unknown>, to: RawBuilder<unknown>, options: { atLeastZero?: boolean } = {}): RawBuilder<number> {
+  const seconds = sql`date_part('epoch', ${to} - ${from})`;
+  return sql<number>`(${options.atLeastZero ? sql`greatest(${seconds}, 0)` : seconds} / ${sql.lit(SECONDS[unit])})`;
+}

@@ -3,7 +3,7 @@
 // for every service owning its repository, as a change counts for every service shipping it.
 import { sql } from 'kysely';
 import type { KpiDefinition } from '../definition.js';
-import { bucket, cellCondition, scopeJoin, type CellFilter } from './population.js';
+import { bucket, cellCondition, duration, scopeJoin, type CellFilter } from './population.js';
 import { medianWithP90 } from './median.js';
 
 const mergedAnchor = sql`pr.merged_at`;
@@ -15,7 +15,7 @@ export function mergedPullRequests(filter: CellFilter) {
     select sm.scope_type, sm.scope_id, ${bucket(filter, mergedAnchor)} as period_start, ${mergedAnchor} as anchor_at,
       pr.id as pull_request_id, pr.source, sr.service_id, pr.repository, pr.number, pr.title, pr.author, pr.url,
       pr.opened_at, pr.first_review_at, pr.merged_at,
-      (greatest(extract(epoch from pr.merged_at - pr.opened_at), 0) / 3600.0)::float8 as cycle_time_hours
+      ${duration('hours', sql`pr.opened_at`, sql`pr.merged_at`, { atLeastZero: true })} as cycle_time_hours
     from pull_requests pr
     join service_repositories sr on sr.repository = pr.repository
     ${scopeJoin(filter, sql`sr.service_id`, mergedAnchor)}

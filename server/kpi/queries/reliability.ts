@@ -4,7 +4,7 @@
 // in SQL, so the stored value, the explained value and the record list agree.
 import { sql } from 'kysely';
 import type { KpiDefinition } from '../definition.js';
-import { bucket, cellCondition, scopeJoin, type CellFilter } from './population.js';
+import { bucket, cellCondition, duration, scopeJoin, type CellFilter } from './population.js';
 import { countDistinct, countWhere } from '../rollup.js';
 import { medianWithP90 } from './median.js';
 
@@ -25,7 +25,7 @@ export function acknowledgedIncidents(filter: CellFilter) {
   return sql`
     select sm.scope_type, sm.scope_id, ${bucket(filter, acknowledgedAnchor)} as period_start, ${acknowledgedAnchor} as anchor_at,
       ${incidentColumns},
-      (greatest(extract(epoch from i.acknowledged_at - i.created_at), 0) / 60.0)::float8 as acknowledge_minutes
+      ${duration('minutes', sql`i.created_at`, sql`i.acknowledged_at`, { atLeastZero: true })} as acknowledge_minutes
     from incidents i
     ${scopeJoin(filter, sql`i.service_id`, acknowledgedAnchor)}
     where i.acknowledged_at is not null and ${cellCondition(filter, acknowledgedAnchor)}`;

@@ -3,7 +3,7 @@ with population as (
     select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, r.finished_at))::date as period_start, r.finished_at as anchor_at,
       r.id as ci_run_id, r.source, r.external_id, sr.service_id, r.repository, r.workflow, r.branch, r.event, r.commit_sha,
       r.status, r.url, r.started_at, r.finished_at,
-      (extract(epoch from r.finished_at - r.started_at) / 60.0)::float8 as duration_minutes
+      (date_part('epoch', r.finished_at - r.started_at) / 60) as duration_minutes
     from ci_runs r
     join service_repositories sr on sr.repository = r.repository
     join scope_members sm on sm.service_id = sr.service_id and r.finished_at >= sm.valid_from and r.finished_at < sm.valid_to

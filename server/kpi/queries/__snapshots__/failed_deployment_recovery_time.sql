@@ -3,7 +3,7 @@ with population as (
     select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, f.recovered_at))::date as period_start, f.recovered_at as anchor_at,
       d.id as deployment_id, d.source, d.external_id, d.service_id, d.url, d.commit_sha,
       f.finished_at, f.recovered_at, f.failure_reason, f.failure_incident_ids,
-      (extract(epoch from f.recovered_at - f.finished_at) / 60.0)::float8 as duration_minutes
+      (date_part('epoch', f.recovered_at - f.finished_at) / 60) as duration_minutes
     from deployment_facts f
     left join deployments d on d.id = f.deployment_id -- left (every fact has its deployment): unused by the rollup, the planner drops it
     join scope_members sm on sm.service_id = f.service_id and f.recovered_at >= sm.valid_from and f.recovered_at < sm.valid_to

@@ -2,7 +2,7 @@
 with population as (
     select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, dc.deployed_at))::date as period_start, dc.deployed_at as anchor_at,
       dc.service_id, dc.repository, dc.sha, dc.authored_at, dc.deployed_at,
-      (dc.lead_time_seconds / 3600.0)::float8 as lead_time_hours, dc.pull_request_number,
+      dc.lead_time_seconds / 3600::float8 as lead_time_hours, dc.pull_request_number,
       dc.deployment_id, d.source as deployment_source, d.external_id as deployment_external_id, d.url as deployment_url
     from deployment_changes dc
     left join deployments d on d.id = dc.deployment_id -- left: unused by the aggregate, the planner drops it

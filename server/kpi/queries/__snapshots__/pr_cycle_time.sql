@@ -3,7 +3,7 @@ with population as (
     select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, pr.merged_at))::date as period_start, pr.merged_at as anchor_at,
       pr.id as pull_request_id, pr.source, sr.service_id, pr.repository, pr.number, pr.title, pr.author, pr.url,
       pr.opened_at, pr.first_review_at, pr.merged_at,
-      (greatest(extract(epoch from pr.merged_at - pr.opened_at), 0) / 3600.0)::float8 as cycle_time_hours
+      (greatest(date_part('epoch', pr.merged_at - pr.opened_at), 0) / 3600) as cycle_time_hours
     from pull_requests pr
     join service_repositories sr on sr.repository = pr.repository
     join scope_members sm on sm.service_id = sr.service_id and pr.merged_at >= sm.valid_from and pr.merged_at < sm.valid_to

@@ -3,7 +3,7 @@ with population as (
     select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, i.acknowledged_at))::date as period_start, i.acknowledged_at as anchor_at,
       i.id as incident_id, i.source, i.external_id, i.service_id, i.severity, i.urgency, i.title, i.url,
       i.created_at, i.started_at, i.acknowledged_at, i.resolved_at,
-      (greatest(extract(epoch from i.acknowledged_at - i.created_at), 0) / 60.0)::float8 as acknowledge_minutes
+      (greatest(date_part('epoch', i.acknowledged_at - i.created_at), 0) / 60) as acknowledge_minutes
     from incidents i
     join scope_members sm on sm.service_id = i.service_id and i.acknowledged_at >= sm.valid_from and i.acknowledged_at < sm.valid_to
     where i.acknowledged_at is not null and sm.scope_type = $3 and sm.scope_id = $4

@@ -3,7 +3,7 @@ with population as (
     select sm.scope_type, sm.scope_id, date_trunc($1, timezone($2, i.resolved_at))::date as period_start, i.resolved_at as anchor_at,
       i.id as incident_id, i.source, i.external_id, i.service_id, i.severity, i.title, i.url,
       i.created_at, i.started_at, i.acknowledged_at, i.resolved_at,
-      (extract(epoch from i.resolved_at - coalesce(i.started_at, i.created_at)) / 60.0)::float8 as duration_minutes,
+      (date_part('epoch', i.resolved_at - coalesce(i.started_at, i.created_at)) / 60) as duration_minutes,
       i.deployment_external_id, i.root_cause_key
     from incidents i
     join scope_members sm on sm.service_id = i.service_id and i.resolved_at >= sm.valid_from and i.resolved_at < sm.valid_to
