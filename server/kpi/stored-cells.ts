@@ -35,10 +35,10 @@ export type HashedCellRow = CellRow & { contentHash: number };
 
 const DAY_MS = 86_400_000;
 /** Days since 1970 of each local date seen: a run's cells share a few hundred period starts. */
-const days = new Map<string, number>();
+const dayNumbers = new Map<string, number>();
 const dayOf = (date: string) => {
-  let day = days.get(date);
-  if (day === undefined) days.set(date, (day = Date.parse(`${date}T00:00:00Z`) / DAY_MS));
+  let day = dayNumbers.get(date);
+  if (day === undefined) dayNumbers.set(date, (day = Date.parse(`${date}T00:00:00Z`) / DAY_MS));
   return day;
 };
 const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);

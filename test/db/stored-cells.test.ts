@@ -51,7 +51,7 @@ describe('a recompute over the demo organisation', () => {
     expect(await storedRows(h.db)).toEqual(before);
   });
 
-  it('reads every stored cell back with its content, every one', async () => {
+  it('reads every stored cell back, each one unchanged against its own content', async () => {
     const { rows } = await sql<{ kpi_key: string; period_type: PeriodType; scope_type: string; scope_id: string; period_start: string; value: number | null; n: number; details: string }>`
       select kpi_key, period_type, scope_type, scope_id, period_start::text as period_start, value, n, details::text as details from kpi_values`.execute(h.db);
     const groups = new Map<string, CellRow[]>();
