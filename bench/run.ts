@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { NormalizedRecord } from '../connectors/contract.js';
 import { parseOrgConfig } from '../server/config.js';
 import type { IngestCounts } from '../server/ingest/ingest.js';
+import { readCpuTicks, stealPercent } from './cpu-steal.js';
 import { createBenchDatabase } from './database.js';
 import { expectedCounts, generateBatches, generateExtraWeek, orgYaml, sampleRecords } from './generate.js';
 import { measureApiLoad, measurePanel } from './api-load.js';
@@ -92,6 +93,18 @@ async function main(): Promise<number> {
   console.log(`bench ${profileName} on ${database.kind} (${database.version.split(',')[0]}), ${cpus().length} cores`);
   if (values.keep && database.name) console.log(`  --keep: the data stays in database ${database.name}`);
 
+  const ticksAtStart = readCpuTicks();
+  /** CPU steal (cpu-steal.ts) per phase, in percent of the machine's CPU time. */
+  const steal: Record<string, number | null> = {};
+  const measuringSteal = async <T>(phase: string, run: () => Promise<T>): Promise<T> => {
+    const before = readCpuTicks();
+    try {
+      return await run();
+    } finally {
+      steal[phase] = stealPercent(before, readCpuTicks());
+    }
+  };
+
   try {
     const expected = expectedCounts(profile);
     const total = Object.values(expected.history).reduce((a, b) => a + b, 0);
@@ -144,13 +157,13 @@ async function main(): Promise<number> {
     };
     const computeAndLoadPhases = async (service: RunningService) => {
       console.log('2. full recompute of every KPI (a compute job of the service)');
-      const full = await service.compute({ all: true });
+      const full = await measuringSteal('full_recompute', () => service.compute({ all: true }));
       benchJobs.add(full.id);
       serviceRssAfter.full_recompute = service.peakRssMb();
 
       console.log(`3. one more week (${extraTotal.toLocaleString('en-US')} records), then the incremental recompute a week later`);
       const extraIngest = await timed(() => ingestStream('extra week', service, generateExtraWeek(profile, { now: NOW }), extraTotal));
-      const incremental = await service.compute({ now: weekLater });
+      const incremental = await measuringSteal('incremental_recompute', () => service.compute({ now: weekLater }));
       benchJobs.add(incremental.id);
       serviceRssAfter.extra_week = service.peakRssMb();
       rssAfter.extra_week = peakRssMb();
@@ -163,7 +176,7 @@ async function main(): Promise<number> {
       console.log('5. the service: API load (autocannon), the same dashboard panels, first-screen bytes');
       // Our answer to Four Keys' two panels: the organisation's weekly series over the same weeks.
       const panel = await measurePanel(`${service.url}/api/v1/series?scope=org&period=week&periods=${PANEL_WEEKS}&at=${at}`, 20);
-      const api = await measureApiLoad(service.url, { team: 'area-1', kpi: 'lead_time_for_changes', at, explainPeriod: 'month' });
+      const api = await measuringSteal('api_load', () => measureApiLoad(service.url, { team: 'area-1', kpi: 'lead_time_for_changes', at, explainPeriod: 'month' }));
       const firstScreen = await measureFirstScreen(service.url, undefined, { at });
       serviceRssAfter.api_load = service.peakRssMb();
       return { full, extraIngest, incremental, baseline, panel, api, firstScreen };
@@ -239,6 +252,9 @@ async function main(): Promise<number> {
         node: process.version,
         database: database.kind === 'postgres' ? 'server' : 'pglite',
         postgres_version: database.version,
+        // Of the machine's CPU time, the percentage the hypervisor gave to other guests: the
+        // whole run and the timed phases (null where /proc/stat is not to be had).
+        cpu_steal_pct: { whole_run: stealPercent(ticksAtStart, readCpuTicks()), ...steal },
       },
       generated_at: new Date().toISOString(),
       counts: { history: expected.history, extra_week: expected.extraWeek, ingested: ingest.result, extra_week_ingested: extraIngest.result, four_keys_events: events.result.events },
@@ -294,6 +310,8 @@ async function main(): Promise<number> {
       ['lead time = baseline', `${correctness.result.matches} (${correctness.result.days} days, ${correctness.result.changes.ours.toLocaleString('en-US')} changes)`],
       ['first screen', firstScreenKb === null ? `not measured: ${served.firstScreen.reason}` : `${firstScreenKb.toFixed(1)} KB compressed`],
       ['peak RSS: service / bench process', `${peakRss} / ${benchRss} MB`],
+      ['CPU steal: run / full / incr. / API', [results.machine.cpu_steal_pct.whole_run, steal.full_recompute, steal.incremental_recompute, steal.api_load]
+        .map((pct) => (pct === null || pct === undefined ? 'n/a' : `${pct} %`)).join(' / ')],
     ];
     const width = Math.max(...rows.map(([label]) => label.length));
     console.log(`\n${rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n')}`);
