@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { KpiDefinition } from '../definition.js';
 import { bucket, cellCondition, scopeJoin, type CellFilter } from './population.js';
 import { countDistinct, countWhere } from '../rollup.js';
+import { leadTimeHours } from './lead-time.js';
 
 const anchor = sql`f.finished_at`;
 
@@ -23,7 +24,7 @@ export function productionDeployments(filter: CellFilter) {
 /** Each deployment's shipped commits (first 50) and the incidents behind its failure or rework. */
 const deploymentExplainColumns = sql`
   (select coalesce(json_agg(c order by c.authored_at), '[]'::json) from (
-     select dc.repository, dc.sha, dc.authored_at, dc.lead_time_seconds / 3600::float8 as lead_time_hours,
+     select dc.repository, dc.sha, dc.authored_at, ${leadTimeHours} as lead_time_hours,
        dc.pull_request_number, cm.author
      from deployment_changes dc left join commits cm on cm.repository = dc.repository and cm.sha = dc.sha
      -- A deployment's changes carry its service and finish time: found through (service_id, deployed_at).

@@ -7,11 +7,14 @@ import { percentileCont, sortedValues } from '../rollup.js';
 
 const anchor = sql`dc.deployed_at`;
 
+/** A deployment_changes row `dc`'s lead time in hours: the KPI's population and a deployment's explained commits show the same number. */
+export const leadTimeHours = sql<number>`dc.lead_time_seconds / 3600::float8`;
+
 export function shippedChanges(filter: CellFilter) {
   return sql`
     select sm.scope_type, sm.scope_id, ${bucket(filter, anchor)} as period_start, ${anchor} as anchor_at,
       dc.service_id, dc.repository, dc.sha, dc.authored_at, dc.deployed_at,
-      dc.lead_time_seconds / 3600::float8 as lead_time_hours, dc.pull_request_number,
+      ${leadTimeHours} as lead_time_hours, dc.pull_request_number,
       dc.deployment_id, d.source as deployment_source, d.external_id as deployment_external_id, d.url as deployment_url
     from deployment_changes dc
     left join deployments d on d.id = dc.deployment_id -- left: unused by the aggregate, the planner drops it
