@@ -16,6 +16,11 @@ import type { PopulationSettings } from './queries/population.js';
 export type RecordColumns = Record<string, unknown[]>;
 
 export interface Rollup {
+  /**
+   * The column whose percentiles `reduce` takes: the records are loaded in its order, so
+   * each cell's values arrive sorted and sortedValues need not sort them (12 cells per record).
+   */
+  orderBy?: string;
   /** The record columns `reduce` reads, as SQL over the population alias `p`. */
   columns: Record<string, RawBuilder<unknown>>;
   /** The KPI's aggregate row (the keys of its SQL `aggregates`) from one cell's records. */
@@ -55,11 +60,11 @@ export async function loadScopes(db: Db): Promise<Scopes> {
 export interface LoadedRecords {
   count: number;
   services: string[];
-  service: number[];
-  anchorUs: number[];
+  service: Int32Array;
+  anchorUs: Float64Array;
   /** Distinct local dates; `day[i]` indexes into it. */
   days: string[];
-  day: number[];
+  day: Int32Array;
   columns: RecordColumns;
 }
 
@@ -69,6 +74,7 @@ export interface LoadedRecords {
  * peak memory of the first compute after a load by 50-80 MB.
  */
 const SERVICES_PER_QUERY = 50;
+const DAY_MS = 86_400_000;
 
 /** KPIs that share one population query (deployment frequency, change failure and rework rate) share one read. */
 export function groupByPopulation(kpis: readonly KpiDefinition[]): KpiDefinition[][] {
@@ -94,34 +100,39 @@ export async function loadRecords(
   if (!first || kpis.some((kpi) => kpi.population !== first.population)) throw new Error('loadRecords reads the KPIs of one population');
   const columns = Object.assign({}, ...kpis.map((kpi) => kpi.rollup.columns)) as Rollup['columns'];
   const names = Object.keys(columns);
-  const loaded: LoadedRecords = { count: 0, services: [], service: [], anchorUs: [], days: [], day: [], columns: Object.fromEntries(names.map((name) => [name, []])) };
-  const dayIndex = new Map<string, number>();
+  const service: number[] = [];
+  const anchorUs: number[] = [];
+  const day: number[] = [];
+  const loaded = { count: 0, services: [] as string[], service, anchorUs, days: [] as string[], day, columns: Object.fromEntries(names.map((name) => [name, []])) as RecordColumns };
+  /** Days since 1970 → index into `days`. */
+  const dayIndex = new Map<number, number>();
   const services = serviceIds ?? (await loadServiceIds(db));
   for (let i = 0; i < services.length; i += SERVICES_PER_QUERY) {
     const chunk = services.slice(i, i + SERVICES_PER_QUERY);
     const aggregated = names.map((name) => sql`, ${sql.lit(name)}, json_agg(${columns[name]!})`);
     // One row per service holding its records column-wise as JSON: the grouping needs no
     // sort, and JSON.parse reads numbers far faster than the driver builds a row per record.
-    // Anchors in µs as int8, exact: as float8, numeric's result went through text.
+    // Anchors in µs as int8, exact: as float8, numeric's result went through text. Local
+    // dates as days since 1970: a small integer is cheaper than a date both to write and to read.
     const { rows } = await sql<{ service_id: string; data: string }>`
       with population as (${first.population({ ...settings, mode: 'records', services: chunk, ...window })})
       select p.scope_id as service_id, json_build_object('anchor', json_agg((extract(epoch from p.anchor_at) * 1000000)::int8),
-        'day', json_agg(p.period_start)${sql.join(aggregated, sql``)})::text as data
+        'day', json_agg(p.period_start - date '1970-01-01')${sql.join(aggregated, sql``)})::text as data
       from population p group by p.scope_id`.execute(db);
     for (const row of rows) {
       const data = JSON.parse(row.data) as Record<string, unknown[]>;
       const serviceIndex = loaded.services.push(row.service_id) - 1;
       const anchors = data.anchor as number[];
-      const days = data.day as string[];
+      const days = data.day as number[];
       for (let k = 0; k < anchors.length; k++) {
-        loaded.service.push(serviceIndex);
-        loaded.anchorUs.push(anchors[k]!);
+        service.push(serviceIndex);
+        anchorUs.push(anchors[k]!);
         let d = dayIndex.get(days[k]!);
         if (d === undefined) {
-          d = loaded.days.push(days[k]!) - 1;
+          d = loaded.days.push(new Date(days[k]! * DAY_MS).toISOString().slice(0, 10)) - 1;
           dayIndex.set(days[k]!, d);
         }
-        loaded.day.push(d);
+        day.push(d);
       }
       for (const name of names) {
         const target = loaded.columns[name]!;
@@ -130,7 +141,79 @@ export async function loadRecords(
       loaded.count += anchors.length;
     }
   }
-  return loaded;
+  const orderBy = first.rollup.orderBy;
+  if (orderBy && kpis.every((kpi) => kpi.rollup.orderBy === orderBy)) return orderedBy(loaded, orderBy);
+  // Typed arrays, as orderedBy writes them: reading some populations from typed arrays and
+  // others from plain ones made rollupCells 40% slower at a large organisation.
+  return { ...loaded, service: Int32Array.from(service), anchorUs: Float64Array.from(anchorUs), day: Int32Array.from(day) };
+}
+
+/** The records in ascending order of a numeric column (nulls last, ties in load order). */
+function orderedBy(records: Omit<LoadedRecords, 'service' | 'anchorUs' | 'day'> & Record<'service' | 'anchorUs' | 'day', ArrayLike<number>>, column: string): LoadedRecords {
+  const order = ascendingOrder(records.columns[column]!);
+  const count = order.length;
+  const service = new Int32Array(count);
+  const anchorUs = new Float64Array(count);
+  const day = new Int32Array(count);
+  for (let k = 0; k < count; k++) {
+    const i = order[k]!;
+    service[k] = records.service[i]!;
+    anchorUs[k] = records.anchorUs[i]!;
+    day[k] = records.day[i]!;
+  }
+  const columns: RecordColumns = {};
+  for (const [name, values] of Object.entries(records.columns)) {
+    const ordered: unknown[] = new Array(count);
+    for (let k = 0; k < count; k++) ordered[k] = values[order[k]!];
+    columns[name] = ordered;
+  }
+  return { ...records, service, anchorUs, day, columns };
+}
+
+/** Where a float8's low and high 32 bits are in a Uint32Array over it (the platform's byte order). */
+const LOW = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1 ? 0 : 1;
+const HIGH = 1 - LOW;
+
+/**
+ * The indices of `values` in ascending order of value, nulls last, ties in index order: an LSD
+ * radix sort of each float8's bits as an unsigned integer that orders as the numbers do (four
+ * stable passes of 16 bits). A quarter's 130k lead times: 17 ms, against 70 ms for a
+ * comparison sort of the indices.
+ */
+export function ascendingOrder(values: readonly unknown[]): Uint32Array {
+  const count = values.length;
+  const bits = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const value = values[i];
+    bits[i] = value === null || value === undefined ? Infinity : value === 0 ? 0 : (value as number); // -0 ties with 0
+  }
+  const words = new Uint32Array(bits.buffer); // value i's halves are words 2i + LOW and 2i + HIGH
+  for (let i = 0; i < count; i++) {
+    // Negative numbers: every bit flipped (larger magnitude, smaller number); others: the sign bit set.
+    if (words[2 * i + HIGH]! >>> 31) {
+      words[2 * i + LOW] = ~words[2 * i + LOW]!;
+      words[2 * i + HIGH] = ~words[2 * i + HIGH]!;
+    } else {
+      words[2 * i + HIGH] = words[2 * i + HIGH]! | 0x80000000;
+    }
+  }
+  let order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  let next = new Uint32Array(count);
+  const counts = new Uint32Array(65_537);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass < 2 ? LOW : HIGH;
+    const shift = (pass & 1) * 16;
+    counts.fill(0);
+    for (let i = 0; i < count; i++) counts[((words[2 * i + word]! >>> shift) & 0xffff) + 1]!++;
+    for (let d = 1; d < counts.length; d++) counts[d]! += counts[d - 1]!;
+    for (let k = 0; k < count; k++) {
+      const i = order[k]!;
+      next[counts[(words[2 * i + word]! >>> shift) & 0xffff]!++] = i;
+    }
+    [order, next] = [next, order];
+  }
+  return order;
 }
 
 export interface RolledCell {
@@ -250,7 +333,10 @@ export function sortedValues(records: ArrayLike<number>, column: unknown[], wher
     const value = column[i];
     if (value !== null && value !== undefined && (!where || where[i] === true)) scratch[size++] = value as number;
   }
-  return scratch.subarray(0, size).sort();
+  const values = scratch.subarray(0, size);
+  // Records loaded in this column's order (Rollup.orderBy) arrive sorted: checked, not assumed.
+  for (let k = 1; k < size; k++) if (values[k]! < values[k - 1]!) return values.sort();
+  return values;
 }
 
 /** count(*) filter (where column = value). */

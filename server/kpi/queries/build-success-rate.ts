@@ -57,6 +57,7 @@ export const buildSuccessRate: KpiDefinition = {
     ${percentile(0.5, sql`duration_minutes`)} as duration_p50, ${percentile(0.9, sql`duration_minutes`)} as duration_p90`,
   rollup: {
     columns: { status: sql`p.status`, duration_minutes: sql`p.duration_minutes` },
+    orderBy: 'duration_minutes',
     reduce(records, columns) {
       const success = countWhere(records, columns.status!, 'success');
       const failure = countWhere(records, columns.status!, 'failure');

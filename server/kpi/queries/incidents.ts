@@ -47,6 +47,7 @@ export const timeToRestore: KpiDefinition = {
     (count(*) filter (where ${severe}))::int as severe_n, ${percentile(0.5, sql`duration_minutes`, severe)} as severe_p50`,
   rollup: {
     columns: { duration_minutes: sql`p.duration_minutes`, severe: sql`(p.${severe})` },
+    orderBy: 'duration_minutes',
     reduce(records, columns) {
       // sortedValues reuses one buffer: read each sort's percentiles before the next.
       const minutes = sortedValues(records, columns.duration_minutes!);

@@ -37,6 +37,7 @@ export const leadTimeForChanges: KpiDefinition = {
     ${percentile(0.75, sql`lead_time_hours`)} as p75, ${percentile(0.9, sql`lead_time_hours`)} as p90`,
   rollup: {
     columns: { lead_time_hours: sql`p.lead_time_hours` },
+    orderBy: 'lead_time_hours',
     reduce(records, columns) {
       const hours = sortedValues(records, columns.lead_time_hours!);
       return { n: records.length, p50: percentileCont(hours, 0.5), p75: percentileCont(hours, 0.75), p90: percentileCont(hours, 0.9) };

@@ -12,6 +12,7 @@ export function medianWithP90(column: string): Pick<KpiDefinition, 'aggregates' 
     aggregates: sql`count(*)::int as n, ${percentile(0.5, ref)} as p50, ${percentile(0.9, ref)} as p90`,
     rollup: {
       columns: { [column]: sql`p.${ref}` },
+      orderBy: column,
       reduce(records, columns) {
         const values = sortedValues(records, columns[column]!);
         return { n: records.length, p50: percentileCont(values, 0.5), p90: percentileCont(values, 0.9) };
