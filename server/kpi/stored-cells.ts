@@ -146,18 +146,24 @@ export class StoredCells {
   }
 
   private async read(trx: Trx, from: RawBuilder<unknown>): Promise<void> {
-    // One row per scope, kpi and period type rather than a row per cell: its days and hashes
-    // as two JSON arrays, which JSON.parse reads far faster than the driver builds rows.
-    const { rows } = await sql<{ scope_type: string; scope_id: string; kpi_key: string; period_type: PeriodType; cells: string }>`
-      select k.scope_type, k.scope_id, k.kpi_key, k.period_type,
-        json_build_array(json_agg(k.period_start - date '1970-01-01'), json_agg(k.content_hash))::text as cells
-      from ${from} group by k.scope_type, k.scope_id, k.kpi_key, k.period_type`.execute(trx);
+    // One row per scope and period type rather than a row per cell: its cells' KPIs, days and
+    // hashes as three JSON arrays, which JSON.parse reads far faster than the driver builds
+    // rows. Grouped by KPI too, the planner expected 58k groups at a large organisation, sorted
+    // the 580k rows by their text (2 s) where hashing the 1.6k groups of this one takes 1 s.
+    const { rows } = await sql<{ scope_type: string; scope_id: string; period_type: PeriodType; cells: string }>`
+      select k.scope_type, k.scope_id, k.period_type,
+        json_build_array(json_agg(k.kpi_key), json_agg(k.period_start - date '1970-01-01'), json_agg(k.content_hash))::text as cells
+      from ${from} group by k.scope_type, k.scope_id, k.period_type`.execute(trx);
     for (const row of rows) {
       const scope = this.indexOf(row.scope_type, row.scope_id) * DAYS;
-      const group = this.group(row.kpi_key, row.period_type);
-      const [days, hashes] = JSON.parse(row.cells) as [number[], (number | null)[]];
-      // No hash stored (a cell written before hashes were kept): one no content hashes to, so it is written again.
-      for (let i = 0; i < days.length; i++) group.set(scope + days[i]!, hashes[i] ?? UNKNOWN);
+      const [kpis, days, hashes] = JSON.parse(row.cells) as [string[], number[], (number | null)[]];
+      let kpi = '';
+      let group: Map<number, number> | undefined;
+      for (let i = 0; i < days.length; i++) {
+        if (kpis[i] !== kpi || !group) group = this.group((kpi = kpis[i]!), row.period_type); // a scope's cells come mostly a KPI at a time
+        // No hash stored (a cell written before hashes were kept): one no content hashes to, so it is written again.
+        group.set(scope + days[i]!, hashes[i] ?? UNKNOWN);
+      }
     }
   }
 
