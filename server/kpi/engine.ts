@@ -229,14 +229,14 @@ async function rollupInto(
     const step = steps[i];
     const readers = step ? readersOf(step.kpis) : null;
     if (!step || !readers || readAhead.has(i)) return;
-    readAhead.set(i, settledLater(readers.read((reader) => loadRecords(reader, step.kpis, settings, step.pass.load, services))));
+    readAhead.set(i, settledLater(readers.read((reader) => loadRecords(reader, step.kpis, settings, step.pass.load, services, scopes))));
   };
   // One pass holds a quarter's records at most: all its populations can be read at once.
   const depth = passes.length === 1 ? steps.length : READ_AHEAD;
   let cells = 0;
   for (const [i, { pass, kpis }] of steps.entries()) {
     for (let ahead = 0; ahead <= depth; ahead++) readAheadOf(i + ahead);
-    const records = await (readAhead.get(i) ?? loadRecords(trx, kpis, settings, pass.load, services));
+    const records = await (readAhead.get(i) ?? loadRecords(trx, kpis, settings, pass.load, services, scopes));
     readAhead.delete(i);
     const stored = await storedCells;
     for (const kpi of kpis) {

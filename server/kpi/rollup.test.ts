@@ -1,6 +1,6 @@
 // The reducers' helpers against their SQL twins' definitions.
 import { describe, expect, it } from 'vitest';
-import { ascendingOrder, percentileCont, sortedValues } from './rollup.js';
+import { ascendingOrder, percentileCont, sortedValues, windowInstantUs } from './rollup.js';
 
 describe('sortedValues', () => {
   const column = [5, null, 1.5, 3, undefined, 2, 8];
@@ -50,5 +50,24 @@ describe('ascendingOrder', () => {
     const column = [5, null, 1.5, 3, 2];
     const order = ascendingOrder(column);
     expect([...sortedValues(order, column)]).toEqual([1.5, 2, 3, 5]);
+  });
+});
+
+describe('windowInstantUs', () => {
+  const at = (us: number) => new Date(us / 1000);
+  const bounds = [2_000_000_000, 5_000_000_000];
+
+  it('stands in for the window where no bound falls strictly inside it', () => {
+    expect(windowInstantUs({ from: at(2_000_000_000), to: at(5_000_000_000) }, bounds)).toBe(2_000_000_000);
+    expect(windowInstantUs({ to: at(2_000_000_000) }, bounds)).toBe(1_999_999_999);
+    expect(windowInstantUs({ from: at(5_000_000_000) }, bounds)).toBe(5_000_000_000);
+    expect(windowInstantUs({}, [])).toBe(0);
+  });
+
+  it('is null where a bound falls inside the window, an open end included', () => {
+    expect(windowInstantUs({ from: at(1_000_000_000), to: at(3_000_000_000) }, bounds)).toBeNull();
+    expect(windowInstantUs({ to: at(3_000_000_000) }, bounds)).toBeNull();
+    expect(windowInstantUs({ from: at(4_000_000_000) }, bounds)).toBeNull();
+    expect(windowInstantUs({}, bounds)).toBeNull();
   });
 });

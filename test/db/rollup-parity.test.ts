@@ -7,7 +7,7 @@ import { demoConfigFile } from '../../server/config.js';
 import { seedDemo } from '../../server/demo/seed.js';
 import { aggregateKpi, computeKpis } from '../../server/kpi/engine.js';
 import { PERIOD_TYPES } from '../../server/kpi/keys.js';
-import { cellKey, loadRecords, loadScopes, rollupCells } from '../../server/kpi/rollup.js';
+import { cellKey, loadRecords, loadScopes, rollupCells, windowInstantUs } from '../../server/kpi/rollup.js';
 import { elapsedHours, periodOfLocalDate } from '../../server/kpi/periods.js';
 import { populationSettings } from '../../server/kpi/queries/population.js';
 import { KPIS } from '../../server/kpi/registry.js';
@@ -49,6 +49,30 @@ describe('the in-memory rollup', () => {
       const values = (await loadRecords(h.db, [kpi], settings)).columns[column]!;
       expect(values.filter((v) => v === true).length, `${key}: ${column} true`).toBeGreaterThan(0);
       expect(values.filter((v) => v === false).length, `${key}: ${column} false`).toBeGreaterThan(0);
+    }
+  });
+
+  it('reads no anchors in a window no membership bound falls inside, with the same cells as with them', async () => {
+    const settings = populationSettings(h.config.org);
+    const scopes = await loadScopes(h.db);
+    const [bound] = scopes.boundsUs; // the reorganisation
+    expect(bound).toBeDefined();
+    const at = (us: number) => new Date(us / 1000);
+    const day = 86_400_000_000;
+    const around = { from: at(bound! - 40 * day), to: at(bound! + 40 * day) };
+    const fromBound = { from: at(bound!), to: at(bound! + 80 * day) };
+    expect(windowInstantUs(around, scopes.boundsUs)).toBeNull();
+    expect(windowInstantUs(fromBound, scopes.boundsUs)).toBe(bound);
+    for (const kpi of KPIS) {
+      for (const window of [around, fromBound, { to: at(bound!) }]) {
+        const withAnchors = await loadRecords(h.db, [kpi], settings, window);
+        const standIn = await loadRecords(h.db, [kpi], settings, window, undefined, scopes);
+        expect(standIn.count, kpi.key).toBe(withAnchors.count);
+        for (const periodType of PERIOD_TYPES) {
+          expect(rollupCells(standIn, scopes, kpi, periodType, settings.timeZone), `${kpi.key} ${periodType}`)
+            .toEqual(rollupCells(withAnchors, scopes, kpi, periodType, settings.timeZone));
+        }
+      }
     }
   });
 
