@@ -232,42 +232,60 @@ export class StoredCells {
   }
 }
 
-/** Cells per statement: one JSON parameter instead of 9 per row. */
+/** Cells per statement. */
 const CELLS_PER_STATEMENT = 5000;
 
 /**
  * Gathers the cells to store, of any KPI and period type, into statements that insert them or
  * replace their stored twins, stamped `now`; `run` runs each one (a statement a KPI and period
- * type made an incremental week 39 round trips, most of them small). Each cell goes in as one
- * JSON object; `details` is stored as the text JSON.stringify wrote.
+ * type made an incremental week 39 round trips, most of them small). The cells go in column by
+ * column, each column one JSON array: Postgres reads arrays of scalars three times as fast as
+ * json_to_recordset reads an object per cell (5,000 cells: 15-25 ms against 51-58 ms).
+ * `details` is stored as the text JSON.stringify wrote.
  */
 export class CellUpserts {
-  private rows: string[] = [];
+  private columns = emptyColumns();
 
   constructor(private readonly now: Date, private readonly run: (statement: RawBuilder<unknown>) => Promise<void>) {}
 
   async add(kpi: string, periodType: PeriodType, cells: HashedCellRow[]): Promise<void> {
     for (const cell of cells) {
-      this.rows.push(JSON.stringify({
-        kpi_key: kpi, period_type: periodType, scope_type: cell.scopeType, scope_id: cell.scopeId, period_start: cell.periodStart, value: cell.value, n: cell.n,
-        content_hash: cell.contentHash, details: cell.details,
-      }));
-      if (this.rows.length >= CELLS_PER_STATEMENT) await this.flush();
+      const c = this.columns;
+      c.kpi.push(kpi);
+      c.periodType.push(periodType);
+      c.scopeType.push(cell.scopeType);
+      c.scopeId.push(cell.scopeId);
+      c.periodStart.push(cell.periodStart);
+      c.value.push(cell.value);
+      c.n.push(cell.n);
+      c.details.push(JSON.stringify(cell.details));
+      c.contentHash.push(cell.contentHash);
+      if (c.kpi.length >= CELLS_PER_STATEMENT) await this.flush();
     }
   }
 
   /** Runs the statement of the cells gathered so far. */
   async flush(): Promise<void> {
-    if (!this.rows.length) return;
-    const json = `[${this.rows.join(',')}]`;
-    this.rows = [];
-    // A json column of json_to_recordset is the value's text as sent: stored as the engine wrote it.
+    const c = this.columns;
+    if (!c.kpi.length) return;
+    this.columns = emptyColumns();
+    const texts = (values: unknown[]) => sql`json_array_elements_text(${JSON.stringify(values)}::json)`;
+    // json_array_elements keeps each value's text as sent: details are stored as the engine wrote them.
     await this.run(sql`
       insert into kpi_values (kpi_key, scope_type, scope_id, period_type, period_start, value, n, details, content_hash, computed_at)
-      select r.kpi_key, r.scope_type, r.scope_id, r.period_type, r.period_start, r.value, r.n, r.details, r.content_hash, ${this.now.toISOString()}::timestamptz
-      from json_to_recordset(${json}::json)
-        as r(kpi_key text, period_type text, scope_type text, scope_id text, period_start date, value float8, n integer, details json, content_hash int8)
+      select r.kpi_key, r.scope_type, r.scope_id, r.period_type, r.period_start::date, r.value::float8, r.n::integer, r.details, r.content_hash::int8,
+        ${this.now.toISOString()}::timestamptz
+      from rows from (${texts(c.kpi)}, ${texts(c.periodType)}, ${texts(c.scopeType)}, ${texts(c.scopeId)}, ${texts(c.periodStart)}, ${texts(c.value)},
+        ${texts(c.n)}, json_array_elements(${`[${c.details.join(',')}]`}::json), ${texts(c.contentHash)})
+        as r(kpi_key, period_type, scope_type, scope_id, period_start, value, n, details, content_hash)
       on conflict (scope_type, scope_id, period_type, period_start, kpi_key)
       do update set value = excluded.value, n = excluded.n, details = excluded.details, content_hash = excluded.content_hash, computed_at = excluded.computed_at`);
   }
+}
+
+function emptyColumns() {
+  return {
+    kpi: [] as string[], periodType: [] as string[], scopeType: [] as string[], scopeId: [] as string[], periodStart: [] as string[],
+    value: [] as (number | null)[], n: [] as number[], details: [] as string[], contentHash: [] as number[],
+  };
 }
