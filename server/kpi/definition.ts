@@ -6,13 +6,17 @@ import type { CellFilter } from './queries/population.js';
 import type { Rollup } from './rollup.js';
 import type { Direction } from './rules/status.js';
 
+/** One cell's aggregate: the columns of the KPI's `aggregates` (its rollup's `reduce` gives the same). */
+export interface CellAggregate {
+  n: number;
+  [column: string]: unknown;
+}
+
 /** One aggregated row per (scope, period) cell, straight from SQL. */
-export interface AggregateRow {
+export interface AggregateRow extends CellAggregate {
   scope_type: 'org' | 'team' | 'service';
   scope_id: string;
   period_start: string;
-  n: number;
-  [column: string]: unknown;
 }
 
 export interface CellValue {
@@ -46,8 +50,8 @@ export interface KpiDefinition {
   aggregates: RawBuilder<unknown>;
   /** The same aggregate computed in memory, for the engine (rollup.ts). */
   rollup: Rollup;
-  /** Turns an aggregate row into the stored value; `hours` is the period's length so far. */
-  toValue(row: AggregateRow, hours: number): CellValue;
+  /** Turns a cell's aggregate into the stored value; `hours` is the period's length so far. */
+  toValue(row: CellAggregate, hours: number): CellValue;
   /** Extra columns for each explained record, over alias `p`. */
   explainColumns?: RawBuilder<unknown>;
   explainOrder: RawBuilder<unknown>;

@@ -295,7 +295,9 @@ function cellRows(kpi: KpiDefinition, periodType: PeriodType, cells: RolledCell[
   return cells.map((cell) => {
     let hours = hoursOf.get(cell.periodStart);
     if (hours === undefined) hoursOf.set(cell.periodStart, (hours = elapsedHours(periodOfLocalDate(periodType, cell.periodStart, timeZone), now)));
-    const { value, n, details } = kpi.toValue({ scope_type: cell.scopeType, scope_id: cell.scopeId, period_start: cell.periodStart, ...cell.row }, hours);
+    // The aggregate as reduce returned it: a copy spread with the cell's scope and period made
+    // an object per cell (580k at a large organisation; one profiled run spent 2.2 s copying).
+    const { value, n, details } = kpi.toValue(cell.row, hours);
     return { scopeType: cell.scopeType, scopeId: cell.scopeId, periodStart: cell.periodStart, value, n, details };
   });
 }
