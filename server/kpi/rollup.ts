@@ -58,7 +58,7 @@ export async function loadScopes(db: Db): Promise<Scopes> {
     byService.set(row.service_id, memberships);
     for (const bound of [membership.fromUs, membership.toUs]) if (Number.isFinite(bound)) bounds.add(bound);
   }
-  return { list, byService, boundsUs: [...bounds].sort((a, b) => a - b) };
+  return { list, byService, boundsUs: [...bounds] };
 }
 
 /**
