@@ -3,6 +3,8 @@
 import { describe, it, expect } from 'vitest';
 import type { PeriodType } from './keys.js';
 import {
+  dateOfDayNumber,
+  dayNumberOfDate,
   elapsedHours,
   isPartial,
   localDate,
@@ -277,5 +279,15 @@ describe('localDate', () => {
 
   it('rejects an invalid Date', () => {
     expect(() => localDate(new Date('nope'), 'UTC')).toThrow(RangeError);
+  });
+});
+
+describe('day numbers', () => {
+  it('number local dates as SQL\'s date - date \'1970-01-01\' does, and back', () => {
+    expect(dayNumberOfDate('1970-01-01')).toBe(0);
+    expect(dayNumberOfDate('1969-12-31')).toBe(-1);
+    expect(dayNumberOfDate('2026-11-16')).toBe(20773);
+    for (const day of [-1, 0, 20773, 20876, 65535]) expect(dayNumberOfDate(dateOfDayNumber(day))).toBe(day);
+    expect(dateOfDayNumber(20773)).toBe('2026-11-16');
   });
 });

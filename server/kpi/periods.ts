@@ -208,3 +208,15 @@ export function localDate(instant: Date, timeZone: string): string {
   assertZone(timeZone);
   return isoDate(DateTime.fromJSDate(instant, { zone: timeZone }));
 }
+
+const MS_PER_DAY = 86_400_000;
+
+/** The local date (YYYY-MM-DD) this many days after 1970-01-01, as SQL's `date - date '1970-01-01'` numbers them. */
+export function dateOfDayNumber(day: number): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** The number of days from 1970-01-01 to a local date (YYYY-MM-DD): dateOfDayNumber's inverse. */
+export function dayNumberOfDate(date: string): number {
+  return Date.parse(`${date}T00:00:00Z`) / MS_PER_DAY;
+}

@@ -9,7 +9,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { KpiDefinition } from './definition.js';
 import type { PeriodType, ScopeType } from './keys.js';
-import { periodOfLocalDate } from './periods.js';
+import { dateOfDayNumber, periodOfLocalDate } from './periods.js';
 import type { PopulationSettings } from './queries/population.js';
 
 /** Column name → one value per loaded record (JSON values: numbers, strings, booleans, null). */
@@ -92,7 +92,6 @@ export interface LoadedRecords {
  * peak memory of the first compute after a load by 50-80 MB.
  */
 const SERVICES_PER_QUERY = 50;
-const DAY_MS = 86_400_000;
 
 /** KPIs that share one population query (deployment frequency, change failure and rework rate) share one read. */
 export function groupByPopulation(kpis: readonly KpiDefinition[]): KpiDefinition[][] {
@@ -151,7 +150,7 @@ export async function loadRecords(
         anchorUs.push(anchors ? anchors[k]! : instant!);
         let d = dayIndex.get(days[k]!);
         if (d === undefined) {
-          d = loaded.days.push(new Date(days[k]! * DAY_MS).toISOString().slice(0, 10)) - 1;
+          d = loaded.days.push(dateOfDayNumber(days[k]!)) - 1;
           dayIndex.set(days[k]!, d);
         }
         day.push(d);

@@ -9,6 +9,7 @@ import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { CellValue } from './definition.js';
 import type { PeriodType } from './keys.js';
+import { dateOfDayNumber, dayNumberOfDate } from './periods.js';
 
 type Trx = Transaction<Database>;
 
@@ -33,15 +34,13 @@ export interface CellRow {
 /** A cell to store with the hash of its content, stored alongside (contentHash). */
 export type HashedCellRow = CellRow & { contentHash: number };
 
-const DAY_MS = 86_400_000;
 /** Days since 1970 of each local date seen: a run's cells share a few hundred period starts. */
 const dayNumbers = new Map<string, number>();
 const dayOf = (date: string) => {
   let day = dayNumbers.get(date);
-  if (day === undefined) dayNumbers.set(date, (day = Date.parse(`${date}T00:00:00Z`) / DAY_MS));
+  if (day === undefined) dayNumbers.set(date, (day = dayNumberOfDate(date)));
   return day;
 };
-const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 /** A kpi and period type as one map key (deleteLeftover splits it again). */
 const groupKey = (kpi: string, periodType: string) => `${kpi}\u0000${periodType}`;
 /** Days since 1970 fit 16 bits until 2149: a cell is (scope index, day) in one small integer. */
@@ -200,7 +199,7 @@ export class StoredCells {
       const [kpi, periodType] = group.split('\u0000') as [string, string];
       for (const id of cells.keys()) {
         const scope = this.scopes[Math.floor(id / DAYS)]!;
-        gone.push({ kpi, periodType, ...scope, periodStart: dateOf(id % DAYS) });
+        gone.push({ kpi, periodType, ...scope, periodStart: dateOfDayNumber(id % DAYS) });
       }
     }
     this.groups.clear();
