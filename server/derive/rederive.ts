@@ -20,6 +20,7 @@ import {
   changeOfTuple, changeTupleColumns, DEPLOYMENT_INPUT_COLUMNS, deploymentOfRow, epochMs, factOfRow, INCIDENT_INPUT_COLUMNS, incidentOfRow, type ChangeTuple,
 } from './rows.js';
 import { settledLater } from '../lib/settled-later.js';
+import { jsonColumn } from '../db/json-columns.js';
 
 type Trx = Transaction<Database>;
 
@@ -155,14 +156,13 @@ interface ServiceHistory {
 }
 
 type FactRow = Insertable<Database['deployment_facts']>;
-type ChangeRow = Insertable<Database['deployment_changes']>;
 
 /** What a chunk writes: rows that disappeared, rows that are new, and the cells they touch. */
 interface Differences {
   goneFacts: number[];
   goneChanges: { serviceId: string; repository: string; sha: string }[];
   addedFacts: FactRow[];
-  addedChanges: ChangeRow[];
+  addedChanges: { serviceId: string; change: DerivedChange }[];
   anchors: Anchor[];
 }
 
@@ -371,12 +371,9 @@ function collectDifferences(serviceId: string, derived: ServiceDerivation, histo
     factAnchors(f);
     out.goneFacts.push(f.deploymentId);
   }
-  for (const c of changes.added) {
-    out.anchors.push({ serviceId, at: c.deployedAt });
-    out.addedChanges.push({
-      deployment_id: c.deploymentId, service_id: serviceId, repository: c.repository, sha: c.sha, authored_at: c.authoredAt,
-      deployed_at: c.deployedAt, lead_time_seconds: c.leadTimeSeconds, pull_request_number: c.pullRequestNumber,
-    });
+  for (const change of changes.added) {
+    out.anchors.push({ serviceId, at: change.deployedAt });
+    out.addedChanges.push({ serviceId, change });
   }
   for (const c of changes.gone) {
     out.anchors.push({ serviceId, at: c.deployedAt });
@@ -408,16 +405,26 @@ async function writeDifferences(trx: Trx, chunk: Set<string>, d: Differences, ti
   for (let i = 0; i < d.addedFacts.length; i += ROWS_PER_STATEMENT) {
     await insertJsonRows(trx, 'deployment_facts', d.addedFacts.slice(i, i + ROWS_PER_STATEMENT));
   }
-  for (let i = 0; i < d.addedChanges.length; i += ROWS_PER_STATEMENT) {
-    await insertJsonRows(trx, 'deployment_changes', d.addedChanges.slice(i, i + ROWS_PER_STATEMENT));
-  }
+  for (let i = 0; i < d.addedChanges.length; i += ROWS_PER_STATEMENT) await insertChanges(trx, d.addedChanges.slice(i, i + ROWS_PER_STATEMENT));
   if (d.anchors.length) await markAnchorsDirty(trx, d.anchors, timeZone);
 }
 
 // One JSON parameter per statement (json_populate_recordset reads the table's own types):
 // a VALUES list of rows × columns parameters costs more to build and parse than the insert.
-async function insertJsonRows(trx: Trx, table: 'deployment_facts' | 'deployment_changes', rows: FactRow[] | ChangeRow[]): Promise<void> {
+async function insertJsonRows(trx: Trx, table: 'deployment_facts', rows: FactRow[]): Promise<void> {
   const columns = sql.join(Object.keys(rows[0]!).map((column) => sql.ref(column)));
   await sql`insert into ${sql.table(table)} (${columns})
     select ${columns} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}::json)`.execute(trx);
+}
+
+// Changes, as many as commits, go column by column (json-columns.ts): an object per row cost
+// more to write and read than its insert, at a large organisation's incremental week.
+async function insertChanges(trx: Trx, rows: { serviceId: string; change: DerivedChange }[]): Promise<void> {
+  const column = <T>(value: (change: DerivedChange) => T) => jsonColumn(rows.map((row) => value(row.change)));
+  await sql`insert into deployment_changes (deployment_id, service_id, repository, sha, authored_at, deployed_at, lead_time_seconds, pull_request_number)
+    select c.deployment_id::int, c.service_id, c.repository, c.sha, c.authored_at::timestamptz, c.deployed_at::timestamptz, c.lead_time_seconds::float8,
+      c.pull_request_number::int
+    from rows from (${column((c) => c.deploymentId)}, ${jsonColumn(rows.map((row) => row.serviceId))}, ${column((c) => c.repository)}, ${column((c) => c.sha)},
+      ${column((c) => c.authoredAt)}, ${column((c) => c.deployedAt)}, ${column((c) => c.leadTimeSeconds)}, ${column((c) => c.pullRequestNumber)})
+      as c(deployment_id, service_id, repository, sha, authored_at, deployed_at, lead_time_seconds, pull_request_number)`.execute(trx);
 }
