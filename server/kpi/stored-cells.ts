@@ -32,8 +32,8 @@ export interface CellRow {
   details: CellValue['details'];
 }
 
-/** A cell to store with the hash of its content, stored alongside (contentHash). */
-export type HashedCellRow = CellRow & { contentHash: number };
+/** A cell to store with the hash of its content, stored alongside (contentHash); `stored`: it replaces a stored twin. */
+export type HashedCellRow = CellRow & { contentHash: number; stored: boolean };
 
 /** Days since 1970 of each local date seen: a run's cells share a few hundred period starts. */
 const dayNumbers = new Map<string, number>();
@@ -180,15 +180,17 @@ export class StoredCells {
     const changed: HashedCellRow[] = [];
     for (const cell of cells) {
       const hash = contentHash(cell.value, cell.n, cell.details);
+      let stored = false;
       if (group?.size) {
         const id = this.indexOf(cell.scopeType, cell.scopeId) * DAYS + dayOf(cell.periodStart);
         const before = group.get(id);
         if (before !== undefined) {
           group.delete(id);
           if (before === hash) continue;
+          stored = true;
         }
       }
-      changed.push({ ...cell, contentHash: hash });
+      changed.push({ ...cell, contentHash: hash, stored });
     }
     return changed;
   }
@@ -236,53 +238,96 @@ export class StoredCells {
 const CELLS_PER_STATEMENT = 5000;
 
 /**
- * Gathers the cells to store, of any KPI and period type, into statements that insert them or
- * replace their stored twins, stamped `now`; `run` runs each one (a statement a KPI and period
- * type made an incremental week 39 round trips, most of them small). The cells go in column by
- * column (json-columns.ts); `details` is stored as the text JSON.stringify wrote.
+ * Gathers the cells to store, of any KPI and period type, into statements stamped `now`; `run`
+ * runs each one (a statement a KPI and period type made an incremental week 39 round trips, most
+ * of them small). New cells are inserted and changed ones update their stored twins: an
+ * `insert ... on conflict do update` of both costs a fifth more (5,000 cells: 42 ms against
+ * 32 ms where all were stored, 28 ms against 19 ms where none was). The stored cells were read
+ * in this transaction's snapshot, under the lock no other compute writes through, so the two
+ * cannot be mistaken. The cells go in column by column (json-columns.ts); `details` is stored
+ * as the text JSON.stringify wrote.
  */
 export class CellUpserts {
-  private columns = emptyColumns();
+  private inserts = new CellColumns();
+  private updates = new CellColumns();
 
   constructor(private readonly now: Date, private readonly run: (statement: RawBuilder<unknown>) => Promise<void>) {}
 
   async add(kpi: string, periodType: PeriodType, cells: HashedCellRow[]): Promise<void> {
     for (const cell of cells) {
-      const c = this.columns;
-      c.kpi.push(kpi);
-      c.periodType.push(periodType);
-      c.scopeType.push(cell.scopeType);
-      c.scopeId.push(cell.scopeId);
-      c.periodStart.push(cell.periodStart);
-      c.value.push(cell.value);
-      c.n.push(cell.n);
-      c.details.push(JSON.stringify(cell.details));
-      c.contentHash.push(cell.contentHash);
-      if (c.kpi.length >= CELLS_PER_STATEMENT) await this.flush();
+      const columns = cell.stored ? this.updates : this.inserts;
+      columns.push(kpi, periodType, cell);
+      if (columns.size >= CELLS_PER_STATEMENT) await this.write(columns);
     }
   }
 
-  /** Runs the statement of the cells gathered so far. */
+  /** Runs the statements of the cells gathered so far. */
   async flush(): Promise<void> {
-    const c = this.columns;
-    if (!c.kpi.length) return;
-    this.columns = emptyColumns();
-    // json_array_elements keeps each value's text as sent: details are stored as the engine wrote them.
-    await this.run(sql`
-      insert into kpi_values (kpi_key, scope_type, scope_id, period_type, period_start, value, n, details, content_hash, computed_at)
-      select r.kpi_key, r.scope_type, r.scope_id, r.period_type, r.period_start::date, r.value::float8, r.n::integer, r.details, r.content_hash::int8,
-        ${this.now.toISOString()}::timestamptz
-      from rows from (${jsonColumn(c.kpi)}, ${jsonColumn(c.periodType)}, ${jsonColumn(c.scopeType)}, ${jsonColumn(c.scopeId)}, ${jsonColumn(c.periodStart)},
-        ${jsonColumn(c.value)}, ${jsonColumn(c.n)}, json_array_elements(${`[${c.details.join(',')}]`}::json), ${jsonColumn(c.contentHash)})
-        as r(kpi_key, period_type, scope_type, scope_id, period_start, value, n, details, content_hash)
-      on conflict (scope_type, scope_id, period_type, period_start, kpi_key)
-      do update set value = excluded.value, n = excluded.n, details = excluded.details, content_hash = excluded.content_hash, computed_at = excluded.computed_at`);
+    await this.write(this.inserts);
+    await this.write(this.updates);
+  }
+
+  private async write(columns: CellColumns): Promise<void> {
+    if (!columns.size) return;
+    const rows = columns.take();
+    const computedAt = sql`${this.now.toISOString()}::timestamptz`;
+    await this.run(columns === this.updates
+      ? sql`
+        update kpi_values k set value = r.value::float8, n = r.n::integer, details = r.details, content_hash = r.content_hash::int8, computed_at = ${computedAt}
+        from ${rows}
+        where k.scope_type = r.scope_type and k.scope_id = r.scope_id and k.period_type = r.period_type and k.period_start = r.period_start::date
+          and k.kpi_key = r.kpi_key`
+      : sql`
+        insert into kpi_values (kpi_key, scope_type, scope_id, period_type, period_start, value, n, details, content_hash, computed_at)
+        select r.kpi_key, r.scope_type, r.scope_id, r.period_type, r.period_start::date, r.value::float8, r.n::integer, r.details, r.content_hash::int8,
+          ${computedAt}
+        from ${rows}`);
   }
 }
 
-function emptyColumns() {
-  return {
-    kpi: [] as string[], periodType: [] as string[], scopeType: [] as string[], scopeId: [] as string[], periodStart: [] as string[],
-    value: [] as (number | null)[], n: [] as number[], details: [] as string[], contentHash: [] as number[],
-  };
+/** Cells column by column (json-columns.ts), until taken as the rows of a statement. */
+class CellColumns {
+  private kpi: string[] = [];
+  private periodType: string[] = [];
+  private scopeType: string[] = [];
+  private scopeId: string[] = [];
+  private periodStart: string[] = [];
+  private value: (number | null)[] = [];
+  private n: number[] = [];
+  private details: string[] = [];
+  private contentHash: number[] = [];
+
+  get size(): number {
+    return this.kpi.length;
+  }
+
+  push(kpi: string, periodType: PeriodType, cell: HashedCellRow): void {
+    this.kpi.push(kpi);
+    this.periodType.push(periodType);
+    this.scopeType.push(cell.scopeType);
+    this.scopeId.push(cell.scopeId);
+    this.periodStart.push(cell.periodStart);
+    this.value.push(cell.value);
+    this.n.push(cell.n);
+    this.details.push(JSON.stringify(cell.details));
+    this.contentHash.push(cell.contentHash);
+  }
+
+  /** The cells gathered as `rows from (...) as r(...)`, and none left here. */
+  take(): RawBuilder<unknown> {
+    // json_array_elements keeps each value's text as sent: details are stored as the engine wrote them.
+    const rows = sql`rows from (${jsonColumn(this.kpi)}, ${jsonColumn(this.periodType)}, ${jsonColumn(this.scopeType)}, ${jsonColumn(this.scopeId)},
+      ${jsonColumn(this.periodStart)}, ${jsonColumn(this.value)}, ${jsonColumn(this.n)}, json_array_elements(${`[${this.details.join(',')}]`}::json),
+      ${jsonColumn(this.contentHash)}) as r(kpi_key, period_type, scope_type, scope_id, period_start, value, n, details, content_hash)`;
+    this.kpi = [];
+    this.periodType = [];
+    this.scopeType = [];
+    this.scopeId = [];
+    this.periodStart = [];
+    this.value = [];
+    this.n = [];
+    this.details = [];
+    this.contentHash = [];
+    return rows;
+  }
 }

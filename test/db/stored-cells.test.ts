@@ -70,6 +70,19 @@ describe('a recompute over the demo organisation', () => {
     });
   });
 
+  it('tells a changed cell, which updates its stored twin, from a new one, which is inserted', async () => {
+    const { rows: [row] } = await sql<{ kpi_key: string; period_type: PeriodType; scope_type: string; scope_id: string; period_start: string; n: number }>`
+      select kpi_key, period_type, scope_type, scope_id, period_start::text as period_start, n from kpi_values
+      where period_type = 'week' order by period_start, scope_type, scope_id, kpi_key limit 1`.execute(h.db);
+    const cell = { scopeType: row!.scope_type, scopeId: row!.scope_id, periodStart: row!.period_start, value: 123.25, n: row!.n + 1, details: {} };
+    const earlier = { ...cell, periodStart: '1999-12-27' };
+    await h.db.transaction().execute(async (trx) => {
+      const stored = await StoredCells.load(trx, 'all');
+      expect(stored.changed(row!.kpi_key, row!.period_type, [cell, earlier]).map((changed) => [changed.periodStart, changed.stored]))
+        .toEqual([[row!.period_start, true], ['1999-12-27', false]]);
+    });
+  });
+
   it('writes a cell stored without a hash (before hashes were kept) once more, then leaves it', async () => {
     await sql`update kpi_values set content_hash = null where kpi_key = 'lead_time_for_changes'`.execute(h.db);
     const before = await storedRows(h.db);
