@@ -1,6 +1,6 @@
 // The reducers' helpers against their SQL twins' definitions.
 import { describe, expect, it } from 'vitest';
-import { ascendingOrder, percentileCont, sortedValues, windowInstantUs } from './rollup.js';
+import { ascendingOrder, nextQueryServices, percentileCont, sortedValues, windowInstantUs } from './rollup.js';
 
 describe('sortedValues', () => {
   const column = [5, null, 1.5, 3, undefined, 2, 8];
@@ -69,5 +69,19 @@ describe('windowInstantUs', () => {
     expect(windowInstantUs({ to: at(3_000_000_000) }, bounds)).toBeNull();
     expect(windowInstantUs({ from: at(4_000_000_000) }, bounds)).toBeNull();
     expect(windowInstantUs({}, bounds)).toBeNull();
+  });
+});
+
+describe('nextQueryServices', () => {
+  it('reads as many services as hold about 12k records at the average so far', () => {
+    expect(nextQueryServices(50, 12_500, 50)).toBe(48); // 250 a service
+    expect(nextQueryServices(50, 3_000, 50)).toBe(200); // 60 a service: 200, four times the last
+    expect(nextQueryServices(100, 600_000, 100)).toBe(2); // 6,000 a service
+    expect(nextQueryServices(50, 5_000_000, 50)).toBe(1); // more than 12k a service: one at a time
+  });
+
+  it('grows four times at most, where services hold few records or none', () => {
+    expect(nextQueryServices(50, 0, 50)).toBe(200);
+    expect(nextQueryServices(200, 20, 250)).toBe(800);
   });
 });
