@@ -135,6 +135,11 @@ export async function loadWindows(trx: Trx, marks: { serviceId: string; from: Da
     if (shippedBefore) history.shipped.add(sha);
     else loadedShas.push({ serviceId, sha });
   }
+  // A deployment of a commit shipped before (a rollback's redeploy) ships the pull request merged
+  // as that commit all the same (derive.ts pullRequestsHere): it is looked up too.
+  for (const [serviceId, history] of windows) {
+    for (const d of history.deployments) if (d.commitSha && history.shipped.has(d.commitSha)) loadedShas.push({ serviceId, sha: d.commitSha });
+  }
   // The edge of what was read: parents not read that are stored all the same (older than the cutoff).
   const outside: { serviceId: string; sha: string }[] = [];
   for (const [serviceId, history] of windows) {

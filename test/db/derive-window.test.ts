@@ -229,4 +229,41 @@ describe('windowed derivation', () => {
     expect(expected.changes.map((c) => c.sha)).toEqual([sha(1), sha(2), sha(3)]);
     expect(await derived(windowed.db)).toEqual(expected);
   });
+
+  it('links an incident naming a pull request to a later redeploy of its merge commit, as the whole derivation does', async () => {
+    for (const h of [windowed, whole]) await sql.raw(`truncate ${TABLES} restart identity`).execute(h.db);
+    const sha = (n: number) => `${n.toString(16).padStart(4, '0')}`.padEnd(40, 'd');
+    const at = (hour: number) => iso(START + hour * HOUR);
+    const commit = (n: number, parents: number[], hour: number): Item => ({
+      kind: 'commit', value: { repository: 'acme/gamma', sha: sha(n), parents: parents.map(sha), authored_at: at(hour), committed_at: at(hour) },
+    });
+    const deployment = (id: string, hour: number, commitSha: number): Item => ({
+      kind: 'deployment', value: { source: 'ci', external_id: id, service: 'gamma', environment: 'production', status: 'success', finished_at: at(hour), commit_sha: sha(commitSha) },
+    });
+    // Pull request #1 (commit 3) is merged as commit 4 and shipped by g-3; g-4 ships commit 5 on
+    // top, and g-5, synced later, rolls back to commit 4. The incident names the pull request:
+    // g-5 shipped it again (its merge commit), so it is linked to g-5 too.
+    const batches: Item[][] = [
+      [
+        commit(1, [], 1), commit(2, [1], 2), commit(3, [2], 3), commit(4, [2, 3], 5), commit(5, [4], 7),
+        { kind: 'pull_request', value: { repository: 'acme/gamma', number: 1, opened_at: at(3), merged_at: at(5), merge_commit_sha: sha(4), commit_shas: [sha(3)] } },
+        deployment('g-1', 1.5, 1), deployment('g-2', 2.5, 2), deployment('g-3', 6, 4), deployment('g-4', 8, 5),
+        { kind: 'incident', value: { source: 'pager', external_id: 'i-pr', service: 'gamma', severity: 'sev2', title: 'incident', created_at: at(12), cause_pull_request: 'acme/gamma#1' } },
+      ],
+      [deployment('g-5', 10, 4)],
+    ];
+    for (const batch of batches) {
+      await windowed.db.transaction().execute(async (trx) => {
+        await ingestInTransaction(trx, windowed.config.org, normalized(windowed, batch));
+        await derivePending(trx, windowed.config.org);
+      });
+      await whole.db.transaction().execute(async (trx) => {
+        await ingestInTransaction(trx, whole.config.org, normalized(whole, batch));
+        await rederiveServices(trx, Object.keys(SERVICE_REPOSITORIES), whole.config.org);
+      });
+    }
+    const expected = await derived(whole.db);
+    expect(expected.facts.filter((f) => f.failure_reason === 'incident_link').map((f) => f.external_id)).toEqual(['g-3', 'g-5']);
+    expect(await derived(windowed.db)).toEqual(expected);
+  });
 });
