@@ -417,8 +417,8 @@ async function insertJsonRows(trx: Trx, table: 'deployment_facts', rows: FactRow
     select ${columns} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}::json)`.execute(trx);
 }
 
-// Changes, as many as commits, go column by column (json-columns.ts): an object per row cost
-// more to write and read than its insert, at a large organisation's incremental week.
+// Changes, as many as commits, go column by column (json-columns.ts) rather than as an object
+// per row: Postgres reads the columns faster, and Node writes no key per value.
 async function insertChanges(trx: Trx, rows: { serviceId: string; change: DerivedChange }[]): Promise<void> {
   const column = <T>(value: (change: DerivedChange) => T) => jsonColumn(rows.map((row) => value(row.change)));
   await sql`insert into deployment_changes (deployment_id, service_id, repository, sha, authored_at, deployed_at, lead_time_seconds, pull_request_number)
