@@ -145,6 +145,35 @@ async function derived(db: Db) {
   return { facts: facts.rows, changes: changes.rows };
 }
 
+/** gamma's commits, named by number (hex, padded with `fill`), at hours after START. */
+function gammaHistory(fill: string) {
+  const sha = (n: number) => `${n.toString(16).padStart(4, '0')}`.padEnd(40, fill);
+  const at = (hour: number) => iso(START + hour * HOUR);
+  const commit = (n: number, parents: number[], hour: number): Item => ({
+    kind: 'commit', value: { repository: 'acme/gamma', sha: sha(n), parents: parents.map(sha), authored_at: at(hour), committed_at: at(hour) },
+  });
+  const deployment = (id: string, hour: number, commitSha: number): Item => ({
+    kind: 'deployment', value: { source: 'ci', external_id: id, service: 'gamma', environment: 'production', status: 'success', finished_at: at(hour), commit_sha: sha(commitSha) },
+  });
+  return { sha, at, commit, deployment };
+}
+
+/** Each batch ingested and derived in windows on one side, whole on the other; returns the whole side's facts and changes. */
+async function windowedAndWhole(batches: Item[][]) {
+  for (const h of [windowed, whole]) await sql.raw(`truncate ${TABLES} restart identity`).execute(h.db);
+  for (const batch of batches) {
+    await windowed.db.transaction().execute(async (trx) => {
+      await ingestInTransaction(trx, windowed.config.org, normalized(windowed, batch));
+      await derivePending(trx, windowed.config.org);
+    });
+    await whole.db.transaction().execute(async (trx) => {
+      await ingestInTransaction(trx, whole.config.org, normalized(whole, batch));
+      await rederiveServices(trx, Object.keys(SERVICE_REPOSITORIES), whole.config.org);
+    });
+  }
+  return derived(whole.db);
+}
+
 let windowed: Harness;
 let whole: Harness;
 beforeAll(async () => {
@@ -198,12 +227,7 @@ describe('windowed derivation', () => {
   });
 
   it('re-derives a deployment whose pull request stood in for the walk when one of its commits arrives late', async () => {
-    for (const h of [windowed, whole]) await sql.raw(`truncate ${TABLES} restart identity`).execute(h.db);
-    const sha = (n: number) => `${n.toString(16).padStart(4, '0')}`.padEnd(40, 'c');
-    const at = (hour: number) => iso(START + hour * HOUR);
-    const commit = (n: number, parents: number[], hour: number): Item => ({
-      kind: 'commit', value: { repository: 'acme/gamma', sha: sha(n), parents: parents.map(sha), authored_at: at(hour), committed_at: at(hour) },
-    });
+    const { sha, at, commit, deployment } = gammaHistory('c');
     // gamma's first deployment ships pull request #1 (commits 1 and 2, squashed into 3): no
     // previous deployment, so its list stands in for a walk; commit 1, a parent of no stored
     // commit, is only synced later.
@@ -211,35 +235,17 @@ describe('windowed derivation', () => {
       [
         commit(2, [], 2), commit(3, [], 3),
         { kind: 'pull_request', value: { repository: 'acme/gamma', number: 1, opened_at: at(0), merged_at: at(3), merge_commit_sha: sha(3), commit_shas: [sha(1), sha(2)] } },
-        { kind: 'deployment', value: { source: 'ci', external_id: 'g-1', service: 'gamma', environment: 'production', status: 'success', finished_at: at(4), commit_sha: sha(3) } },
+        deployment('g-1', 4, 3),
       ],
       [commit(1, [], 1)],
     ];
-    for (const batch of batches) {
-      await windowed.db.transaction().execute(async (trx) => {
-        await ingestInTransaction(trx, windowed.config.org, normalized(windowed, batch));
-        await derivePending(trx, windowed.config.org);
-      });
-      await whole.db.transaction().execute(async (trx) => {
-        await ingestInTransaction(trx, whole.config.org, normalized(whole, batch));
-        await rederiveServices(trx, Object.keys(SERVICE_REPOSITORIES), whole.config.org);
-      });
-    }
-    const expected = await derived(whole.db);
+    const expected = await windowedAndWhole(batches);
     expect(expected.changes.map((c) => c.sha)).toEqual([sha(1), sha(2), sha(3)]);
     expect(await derived(windowed.db)).toEqual(expected);
   });
 
   it('links an incident naming a pull request to a later redeploy of its merge commit, as the whole derivation does', async () => {
-    for (const h of [windowed, whole]) await sql.raw(`truncate ${TABLES} restart identity`).execute(h.db);
-    const sha = (n: number) => `${n.toString(16).padStart(4, '0')}`.padEnd(40, 'd');
-    const at = (hour: number) => iso(START + hour * HOUR);
-    const commit = (n: number, parents: number[], hour: number): Item => ({
-      kind: 'commit', value: { repository: 'acme/gamma', sha: sha(n), parents: parents.map(sha), authored_at: at(hour), committed_at: at(hour) },
-    });
-    const deployment = (id: string, hour: number, commitSha: number): Item => ({
-      kind: 'deployment', value: { source: 'ci', external_id: id, service: 'gamma', environment: 'production', status: 'success', finished_at: at(hour), commit_sha: sha(commitSha) },
-    });
+    const { sha, at, commit, deployment } = gammaHistory('d');
     // Pull request #1 (commit 3) is merged as commit 4 and shipped by g-3; g-4 ships commit 5 on
     // top, and g-5, synced later, rolls back to commit 4. The incident names the pull request:
     // g-5 shipped it again (its merge commit), so it is linked to g-5 too.
@@ -252,17 +258,7 @@ describe('windowed derivation', () => {
       ],
       [deployment('g-5', 10, 4)],
     ];
-    for (const batch of batches) {
-      await windowed.db.transaction().execute(async (trx) => {
-        await ingestInTransaction(trx, windowed.config.org, normalized(windowed, batch));
-        await derivePending(trx, windowed.config.org);
-      });
-      await whole.db.transaction().execute(async (trx) => {
-        await ingestInTransaction(trx, whole.config.org, normalized(whole, batch));
-        await rederiveServices(trx, Object.keys(SERVICE_REPOSITORIES), whole.config.org);
-      });
-    }
-    const expected = await derived(whole.db);
+    const expected = await windowedAndWhole(batches);
     expect(expected.facts.filter((f) => f.failure_reason === 'incident_link').map((f) => f.external_id)).toEqual(['g-3', 'g-5']);
     expect(await derived(windowed.db)).toEqual(expected);
   });
