@@ -15,7 +15,7 @@ import { KPIS } from './registry.js';
 import { deleteSetting, readSetting, writeSetting } from '../org/settings.js';
 import { derivePending, type DerivationStats } from '../derive/rederive.js';
 import { withSnapshotReaders } from '../db/snapshot-readers.js';
-import { CellUpserts, StoredCells, type CellRow, type ListedCell } from './stored-cells.js';
+import { CellWrites, StoredCells, type CellRow, type ListedCell } from './stored-cells.js';
 import { settledLater } from '../lib/settled-later.js';
 
 type Trx = Transaction<Database>;
@@ -222,7 +222,7 @@ async function rollupInto(
   const services = await loadServiceIds(trx);
   const settings = populationSettings(org);
   const writes = new BoundedWrites(2);
-  const upserts = new CellUpserts(now, (statement) => writes.add(statement.execute(trx)));
+  const cellWrites = new CellWrites(now, (statement) => writes.add(statement.execute(trx)));
   const steps = passes.flatMap((pass) => groupByPopulation(KPIS).map((kpis) => ({ pass, kpis })));
   const readAhead = new Map<number, Promise<LoadedRecords>>();
   const readAheadOf = (i: number) => {
@@ -245,11 +245,11 @@ async function rollupInto(
         if (pass.wanted && !wanted) continue;
         const rolled = rollupCells(records, scopes, kpi, periodType, org.timeZone, { wanted, startsFrom: pass.startsFrom, startsBefore: pass.startsBefore });
         cells += rolled.length;
-        await upserts.add(kpi.key, periodType, stored.changed(kpi.key, periodType, cellRows(kpi, periodType, rolled, org.timeZone, now)));
+        await cellWrites.add(kpi.key, periodType, stored.changed(kpi.key, periodType, cellRows(kpi, periodType, rolled, org.timeZone, now)));
       }
     }
   }
-  await upserts.flush();
+  await cellWrites.flush();
   await writes.drain();
   await (await storedCells).deleteLeftover(trx);
   return cells;

@@ -247,7 +247,7 @@ const CELLS_PER_STATEMENT = 5000;
  * cannot be mistaken. The cells go in column by column (json-columns.ts); `details` is stored
  * as the text JSON.stringify wrote.
  */
-export class CellUpserts {
+export class CellWrites {
   private inserts = new CellColumns();
   private updates = new CellColumns();
 
