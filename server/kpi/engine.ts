@@ -221,8 +221,8 @@ async function rollupInto(
   const scopes = await loadScopes(trx);
   const services = await loadServiceIds(trx);
   const settings = populationSettings(org);
-  const writes = new BoundedWrites(2);
-  const cellWrites = new CellWrites(now, (statement) => writes.add(statement.execute(trx)));
+  const inFlight = new BoundedWrites(2);
+  const cellWrites = new CellWrites(now, (statement) => inFlight.add(statement.execute(trx)));
   const steps = passes.flatMap((pass) => groupByPopulation(KPIS).map((kpis) => ({ pass, kpis })));
   const readAhead = new Map<number, Promise<LoadedRecords>>();
   const readAheadOf = (i: number) => {
@@ -250,7 +250,7 @@ async function rollupInto(
     }
   }
   await cellWrites.flush();
-  await writes.drain();
+  await inFlight.drain();
   await (await storedCells).deleteLeftover(trx);
   return cells;
 }

@@ -255,23 +255,29 @@ export class CellWrites {
 
   async add(kpi: string, periodType: PeriodType, cells: HashedCellRow[]): Promise<void> {
     for (const cell of cells) {
-      const columns = cell.stored ? this.updates : this.inserts;
+      const columns = this.columnsOf(cell.stored);
       columns.push(kpi, periodType, cell);
-      if (columns.size >= CELLS_PER_STATEMENT) await this.write(columns);
+      if (columns.size >= CELLS_PER_STATEMENT) await this.write(cell.stored);
     }
   }
 
   /** Runs the statements of the cells gathered so far. */
   async flush(): Promise<void> {
-    await this.write(this.inserts);
-    await this.write(this.updates);
+    await this.write(false);
+    await this.write(true);
   }
 
-  private async write(columns: CellColumns): Promise<void> {
+  private columnsOf(stored: boolean): CellColumns {
+    return stored ? this.updates : this.inserts;
+  }
+
+  /** The statement of the stored cells gathered (updates) or of the new ones (inserts). */
+  private async write(stored: boolean): Promise<void> {
+    const columns = this.columnsOf(stored);
     if (!columns.size) return;
     const rows = columns.take();
     const computedAt = sql`${this.now.toISOString()}::timestamptz`;
-    await this.run(columns === this.updates
+    await this.run(stored
       ? sql`
         update kpi_values k set value = r.value::float8, n = r.n::integer, details = r.details, content_hash = r.content_hash::int8, computed_at = ${computedAt}
         from ${rows}
